@@ -145,6 +145,8 @@ export interface ApixoErrorDetails {
 	taskId?: string;
 	/** True when a submit may have created a task although it failed. */
 	outcomeUnknown?: boolean;
+	/** True when the same read may succeed later (overload, 5xx, no answer). */
+	retryable?: boolean;
 	reason?: string;
 	action?: string;
 	itemIndex?: number;
@@ -189,6 +191,7 @@ export function apixoApiError(
 	error.message = message;
 	error.context.taskId = details.taskId;
 	if (details.outcomeUnknown) error.context.outcomeUnknown = true;
+	error.context.retryable = details.retryable === true;
 	return error;
 }
 
@@ -259,6 +262,7 @@ async function apixoRequest<T extends z.ZodTypeAny>(
 					code === 'ECONNABORTED' || code === 'ETIMEDOUT'
 						? `no answer within ${policy.timeoutMs} ms`
 						: code,
+				retryable: call.kind === 'read' && TRANSIENT.has(code),
 				outcomeUnknown: call.kind === 'create' && !NOT_SENT.has(code),
 				action:
 					call.kind === 'create' && !NOT_SENT.has(code)
@@ -289,6 +293,7 @@ async function apixoRequest<T extends z.ZodTypeAny>(
 						? `the answer (HTTP ${response.statusCode}) was not JSON`
 						: `the answer (HTTP ${response.statusCode}) did not have the documented shape`,
 				outcomeUnknown: call.kind === 'create',
+				retryable: call.kind === 'read',
 				action:
 					call.kind === 'create'
 						? 'Do not resubmit blindly'
@@ -318,6 +323,7 @@ async function apixoRequest<T extends z.ZodTypeAny>(
 		throw fail({
 			httpCode: status,
 			apiMessage,
+			retryable: call.kind === 'read' && RETRY_STATUS_READ.has(status),
 			// A submit that got a 5xx may still have created the task.
 			outcomeUnknown: call.kind === 'create' && status >= 500,
 			action:

@@ -1,0 +1,59 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import * as generate from './actions/generate.operation';
+import * as getStatus from './actions/getStatus.operation';
+import { router } from './actions/router';
+
+export class SeedanceMini implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Seedance Mini',
+		name: 'seedanceMini',
+		icon: { light: 'file:../../icons/apixo.svg', dark: 'file:../../icons/apixo.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle:
+			'={{ $parameter["operation"] === "getStatus" ? "Get Status" : "Generate: " + $parameter["mode"] }}',
+		description:
+			"Generate videos with APIXO's Seedance 2.0 Mini: text, first/last frames or omni references to video",
+		defaults: { name: 'Seedance Mini' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'apixoApi', required: true }],
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Generate',
+						value: 'generate',
+						description: 'Submit a video generation task and optionally wait for the video',
+						action: 'Generate a video',
+					},
+					{
+						name: 'Get Status',
+						value: 'getStatus',
+						description: 'Check (or wait for) a task by its ID',
+						action: 'Get the status of a video task',
+					},
+				],
+				default: 'generate',
+			},
+			...generate.description,
+			...getStatus.description,
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,106 @@
+/**
+ * Runs one job per item, `concurrency` at a time, and turns outcomes into output items the n8n
+ * way: continueOnFail gives the failing item an `error` (plus the task fields it has), otherwise
+ * the first real failure stops the batch — after the other jobs have stopped, and with every task
+ * ID submitted so far in the error, so nothing paid for is lost.
+ */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { mapWithConcurrency, settle } from '../wait';
+
+export interface Job {
+	itemIndex: number;
+	run: (signal: AbortSignal) => Promise<INodeExecutionData>;
+}
+
+export class Batch {
+	/** itemIndex → taskId for every task this execution created or looked at. */
+	readonly tasks = new Map<number, string>();
+
+	private readonly stop = new AbortController();
+
+	constructor(private readonly ctx: IExecuteFunctions) {
+		const cancel = ctx.getExecutionCancelSignal();
+		if (cancel?.aborted) this.stop.abort();
+		cancel?.addEventListener('abort', () => this.stop.abort(), { once: true });
+	}
+
+	get signal(): AbortSignal {
+		return this.stop.signal;
+	}
+
+	errorItem(error: Error, itemIndex: number): INodeExecutionData {
+		const context = (error as NodeOperationError).context ?? {};
+		const fields = (context.fields as IDataObject | undefined) ?? {};
+		const taskId = (context.taskId as string | undefined) ?? this.tasks.get(itemIndex);
+		return {
+			json: {
+				error: error.message,
+				...(taskId ? { taskId } : {}),
+				...fields,
+				...((error as NodeApiError).description
+					? { errorDescription: (error as NodeApiError).description }
+					: {}),
+			},
+			pairedItem: { item: itemIndex },
+		};
+	}
+
+	/** `ready` holds items settled before any job ran (e.g. validation errors under continueOnFail). */
+	async run(
+		jobs: Job[],
+		concurrency: number,
+		ready: Map<number, INodeExecutionData> = new Map(),
+	): Promise<INodeExecutionData[]> {
+		const continueOnFail = this.ctx.continueOnFail();
+		let firstFailure: { error: Error; itemIndex: number } | undefined;
+		const outcomes = await mapWithConcurrency(
+			jobs,
+			concurrency,
+			async (job) => {
+				const outcome = await settle(job.run(this.stop.signal));
+				if (
+					outcome.status === 'rejected' &&
+					!continueOnFail &&
+					!firstFailure &&
+					!this.stop.signal.aborted
+				) {
+					firstFailure = { error: outcome.reason as Error, itemIndex: job.itemIndex };
+					this.stop.abort();
+				}
+				return await (outcome.status === 'fulfilled'
+					? outcome.value
+					: Promise.reject(outcome.reason));
+			},
+			this.stop.signal,
+		);
+
+		if (firstFailure) throw this.withTaskList(firstFailure.error, firstFailure.itemIndex);
+		const cancelled = outcomes.find((o) => o.status === 'rejected' && this.stop.signal.aborted);
+		if (cancelled) throw (cancelled as PromiseRejectedResult).reason;
+
+		jobs.forEach((job, n) => {
+			const outcome = outcomes[n];
+			ready.set(
+				job.itemIndex,
+				outcome.status === 'fulfilled'
+					? outcome.value
+					: this.errorItem(outcome.reason, job.itemIndex),
+			);
+		});
+		return [...ready.keys()].sort((a, b) => a - b).map((index) => ready.get(index)!);
+	}
+
+	/** Name every task of this run in the error, so none is lost when the execution stops. */
+	private withTaskList(error: Error, itemIndex: number): Error {
+		const others = [...this.tasks].filter(([index]) => index !== itemIndex);
+		if (others.length && (error instanceof NodeOperationError || error instanceof NodeApiError)) {
+			const list = others.map(([index, taskId]) => `item ${index}: ${taskId}`).join(', ');
+			error.description =
+				`${error.description ?? ''} Other tasks of this run (still billed, check them with "Get Status"): ${list}.`.trim();
+			error.context.otherTaskIds = others.map(([, taskId]) => taskId);
+		}
+		return error;
+	}
+}

@@ -1,0 +1,40 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { POLLING, type Mode } from '../../apixo/contract';
+import type { PollSettings } from '../wait';
+
+export interface WaitSettings {
+	poll: PollSettings;
+	downloadVideo: boolean;
+	binaryPropertyName: string;
+	concurrency: number;
+}
+
+const ms = (seconds: unknown, fallback: number) =>
+	Math.max(
+		0,
+		Math.round(
+			(typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : fallback) * 1000,
+		),
+	);
+
+/** The `options` collection of one item, in milliseconds; seconds may be fractional. */
+export function readWaitSettings(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	mode: Mode = 'text-to-video',
+): WaitSettings & { options: IDataObject } {
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const concurrency = Number(options.concurrency ?? 10);
+	return {
+		options,
+		poll: {
+			firstPollDelayMs: ms(options.firstPollDelay, POLLING.firstPollDelay[mode]),
+			pollIntervalMs: Math.max(10, ms(options.pollInterval, POLLING.pollInterval)),
+			maxWaitMs: ms(options.maxWait, 1800),
+		},
+		downloadVideo: options.downloadVideo === true,
+		binaryPropertyName: String(options.binaryPropertyName || 'data'),
+		concurrency: Number.isFinite(concurrency) && concurrency >= 1 ? Math.floor(concurrency) : 10,
+	};
+}

@@ -1,0 +1,135 @@
+/**
+ * The poll scheduler: how long to wait before each status call, when to give up, and how many
+ * tasks run at once. Timing follows the API page: a first poll after the mode's typical
+ * latency, then a steady interval; transient read errors are retried by the transport and, if
+ * they persist, by the next poll, so a short outage never loses a task.
+ */
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+import { isFinalState, type TaskData } from '../apixo/contract';
+import { abortableSleep } from '../apixo/sleep';
+import { getTaskStatus, type RetryPolicy } from '../apixo/transport';
+
+export interface PollSettings {
+	/** Wait before the first status call, from `startedAt`. */
+	firstPollDelayMs: number;
+	pollIntervalMs: number;
+	/** Give up (with `timedOut`) this long after `startedAt`. */
+	maxWaitMs: number;
+}
+
+export interface WaitOutcome {
+	data: TaskData;
+	timedOut: boolean;
+	polls: number;
+}
+
+/** A read error worth another poll later: overload, 5xx, or no answer at all. */
+function isTransient(error: unknown): boolean {
+	return error instanceof NodeApiError && error.context.retryable === true;
+}
+
+export async function waitForTask(
+	this: IExecuteFunctions,
+	taskId: string,
+	settings: PollSettings,
+	options: {
+		startedAt: number;
+		itemIndex: number;
+		signal?: AbortSignal;
+		/** The state already known (getStatus polls once before waiting). */
+		known?: TaskData;
+		retry?: Partial<RetryPolicy>;
+	},
+): Promise<WaitOutcome> {
+	const deadline = options.startedAt + settings.maxWaitMs;
+	let last: TaskData = options.known ?? { taskId, state: 'pending' };
+	let nextPollAt = options.known
+		? Math.max(
+				Date.now() + settings.pollIntervalMs,
+				(options.known.createTime ?? options.startedAt) + settings.firstPollDelayMs,
+			)
+		: options.startedAt + settings.firstPollDelayMs;
+	let polls = 0;
+
+	for (;;) {
+		const now = Date.now();
+		if (nextPollAt > deadline) {
+			// The next poll would land after maxWait: one last look at the deadline, then stop.
+			nextPollAt = deadline;
+			if (now >= deadline) return { data: last, timedOut: true, polls };
+		}
+		await abortableSleep(Math.max(0, nextPollAt - now), options.signal);
+		const read = await getTaskStatus
+			.call(this, taskId, {
+				itemIndex: options.itemIndex,
+				signal: options.signal,
+				retry: {
+					...options.retry,
+					// A hanging API must not hold the wait past maxWait.
+					timeoutMs: Math.max(
+						1000,
+						Math.min(options.retry?.timeoutMs ?? 30_000, deadline - Date.now()),
+					),
+				},
+			})
+			.then(
+				(data) => ({ data, error: undefined }),
+				(error: Error) => ({ data: undefined, error }),
+			);
+		polls++;
+		if (read.data) {
+			last = read.data;
+		} else if (isTransient(read.error) && !options.signal?.aborted) {
+			this.logger.warn(`Seedance Mini: status of ${taskId} unavailable, will poll again`, {
+				taskId,
+				error: read.error.message,
+			});
+		} else {
+			throw read.error;
+		}
+		const elapsedS = Math.round((Date.now() - options.startedAt) / 1000);
+		this.logger.info(`Seedance Mini: task ${taskId} is ${last.state} after ${elapsedS} s`, {
+			taskId,
+			state: last.state,
+			elapsedS,
+		});
+		if (isFinalState(last.state)) return { data: last, timedOut: false, polls };
+		if (Date.now() >= deadline) return { data: last, timedOut: true, polls };
+		nextPollAt = Date.now() + settings.pollIntervalMs;
+	}
+}
+
+/** Settle a promise into a value or an error, without a try/catch at the call site. */
+export async function settle<R>(promise: Promise<R>): Promise<PromiseSettledResult<R>> {
+	return await promise.then(
+		(value) => ({ status: 'fulfilled' as const, value }),
+		(reason: unknown) => ({ status: 'rejected' as const, reason }),
+	);
+}
+
+/**
+ * Run `job` for every entry with at most `limit` running at once, keeping input order in the
+ * result. Entries not started when `signal` aborts are settled as rejected, never run.
+ */
+export async function mapWithConcurrency<T, R>(
+	entries: T[],
+	limit: number,
+	job: (entry: T) => Promise<R>,
+	signal?: AbortSignal,
+): Promise<Array<PromiseSettledResult<R>>> {
+	const results: Array<PromiseSettledResult<R>> = new Array(entries.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < entries.length) {
+			const index = next++;
+			results[index] = signal?.aborted
+				? { status: 'rejected', reason: signal.reason }
+				: await settle(job(entries[index]));
+		}
+	};
+	const workers = Math.max(1, Math.min(limit, entries.length));
+	await Promise.all(Array.from({ length: workers }, worker));
+	return results;
+}
