@@ -1,0 +1,83 @@
+import {
+	estimateCost,
+	parseResultJson,
+	PRICE_PER_SECOND,
+	validateSubmitBody,
+	type SubmitInput,
+} from '../../nodes/apixo/contract';
+import { VALIDATION_TABLE } from '../fixtures/validation-table';
+
+describe('client schema follows the validation table', () => {
+	it.each(VALIDATION_TABLE.map((row) => [row.rule, row] as const))('%s', (_rule, row) => {
+		const result = validateSubmitBody(row.body);
+		if (row.expect) {
+			expect(result).toMatchObject({ ok: true });
+			if (!result.ok) return;
+			expect(result.body.input).toMatchObject(row.expect.input ?? {});
+			expect(result.body).toMatchObject(row.expect.top ?? {});
+		} else {
+			expect(result.ok).toBe(false);
+			if (result.ok) return;
+			const issue = result.issues.find((i) => i.path === row.reject!.path);
+			expect({ issues: result.issues, found: !!issue }).toMatchObject({ found: true });
+			for (const words of row.reject!.contains) expect(issue!.message).toContain(words);
+		}
+	});
+
+	it('accepts plain-http loopback callbacks only when asked to (simulator mode)', () => {
+		const body = {
+			request_type: 'callback',
+			callback_url: 'http://127.0.0.1:5678/webhook/apixo',
+			input: { mode: 'text-to-video', prompt: 'x' },
+		};
+		expect(validateSubmitBody(body).ok).toBe(false);
+		expect(validateSubmitBody(body, { allowLoopbackHttpCallback: true }).ok).toBe(true);
+		const remote = { ...body, callback_url: 'http://10.0.0.8/hook' };
+		expect(validateSubmitBody(remote, { allowLoopbackHttpCallback: true }).ok).toBe(false);
+	});
+});
+
+describe('price table and cost', () => {
+	const input = (over: Partial<SubmitInput>) =>
+		({ mode: 'text-to-video', prompt: 'x', resolution: '720p', duration: 10, aspect_ratio: 'auto', sound: true, web_search: false, ...over }) as SubmitInput;
+
+	it('matches the API page', () => {
+		expect(PRICE_PER_SECOND).toEqual({
+			'480p': { withoutVideoReference: 0.0475, withVideoReference: 0.03 },
+			'720p': { withoutVideoReference: 0.1025, withVideoReference: 0.0625 },
+		});
+	});
+
+	it('bills output seconds without video references', () => {
+		expect(estimateCost(input({})).usd).toBe(1.025);
+		expect(estimateCost(input({ resolution: '480p', duration: 4 })).usd).toBe(0.19);
+		const frames = input({ mode: 'first_and_last_frames', image_urls: ['https://a/b.png'] } as never);
+		expect(estimateCost(frames)).toMatchObject({ usd: 1.025, withVideoReference: false, exact: true });
+		const omniImages = input({ mode: 'omni_reference', image_urls: ['https://a/b.png'] } as never);
+		expect(estimateCost(omniImages).ratePerSecond).toBe(0.1025);
+	});
+
+	it('bills (output + reference video seconds) × the with-video rate', () => {
+		const omni = input({ mode: 'omni_reference', video_urls: ['https://a/v.mp4'] } as never);
+		expect(estimateCost(omni, 6)).toMatchObject({ usd: 1, billedSeconds: 16, withVideoReference: true, exact: true });
+		expect(estimateCost(omni)).toMatchObject({ usd: 0.625, exact: false });
+		const low = input({ mode: 'omni_reference', resolution: '480p', duration: 5, video_urls: ['https://a/v.mp4'] } as never);
+		expect(estimateCost(low, 3).usd).toBe(0.24);
+	});
+});
+
+describe('resultJson is a JSON string', () => {
+	it('parses resultUrls', () => {
+		expect(parseResultJson('{"resultUrls":["https://f/v.mp4"]}')).toEqual({ ok: true, resultUrls: ['https://f/v.mp4'] });
+	});
+	it.each([
+		['missing', undefined, 'missing'],
+		['not JSON', 'not json', 'not valid JSON'],
+		['no resultUrls', '{"urls":[]}', 'resultUrls'],
+		['resultUrls not strings', '{"resultUrls":[1]}', 'resultUrls'],
+	])('rejects %s', (_name, value, words) => {
+		const parsed = parseResultJson(value);
+		expect(parsed.ok).toBe(false);
+		if (!parsed.ok) expect(parsed.message).toContain(words);
+	});
+});
