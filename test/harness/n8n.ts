@@ -11,6 +11,9 @@ import path from 'node:path';
 const userFolder = mkdtempSync(path.join(tmpdir(), 'apixo-n8n-'));
 process.env.N8N_USER_FOLDER = userFolder;
 process.env.N8N_ENCRYPTION_KEY ??= 'apixo-test-encryption-key';
+// Binary data as a real install keeps it: streamed to files, not held in memory.
+process.env.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
+process.env.N8N_BINARY_DATA_STORAGE_PATH = path.join(userFolder, 'binaryData');
 
 import { BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 import { SSHClientsManager } from 'n8n-core/dist/execution-engine/ssh-clients-manager';
@@ -20,17 +23,23 @@ import type {
 	ICredentials,
 	ICredentialType,
 	IDataObject,
+	IExecuteFunctions,
 	IHttpRequestOptions,
 	INode,
 	INodeExecutionData,
 	INodeType,
 	INodeTypes,
 	IRun,
-	IRunExecutionData,
 	IWorkflowExecuteAdditionalData,
 	Workflow as WorkflowType,
 } from 'n8n-workflow';
-import { createDeferredPromise, ICredentialsHelper, Workflow } from 'n8n-workflow';
+import {
+	createDeferredPromise,
+	createRunExecutionData,
+	ICredentialsHelper,
+	NodeConnectionTypes,
+	Workflow,
+} from 'n8n-workflow';
 
 import { ApixoApi } from '../../credentials/ApixoApi.credentials';
 
@@ -97,11 +106,7 @@ class CredentialsHelper extends ICredentialsHelper {
 let binaryReady: Promise<void> | undefined;
 /** n8n's filesystem binary-data mode: streams go to disk, as in a real install. */
 export async function initBinaryData(): Promise<void> {
-	binaryReady ??= Container.get(BinaryDataService).init({
-		mode: 'filesystem',
-		availableModes: ['filesystem'],
-		localStoragePath: path.join(userFolder, 'binaryData'),
-	} as never);
+	binaryReady ??= Container.get(BinaryDataService).init();
 	await binaryReady;
 }
 
@@ -181,18 +186,13 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		},
 	} as unknown as IWorkflowExecuteAdditionalData;
 
-	const runExecutionData: IRunExecutionData = {
-		resultData: { runData: {} },
+	const runExecutionData = createRunExecutionData({
 		executionData: {
-			contextData: {},
-			metadata: {},
-			waitingExecution: {},
-			waitingExecutionSource: null,
 			nodeExecutionStack: [
 				{ node, data: { main: [options.items ?? [{ json: {} }]] }, source: null },
 			],
 		},
-	} as IRunExecutionData;
+	});
 
 	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData);
 	const running = execution.processRunExecutionData(workflow);
@@ -213,8 +213,31 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	};
 }
 
-afterAll(() => {
-	// n8n-core's SSH client pool starts a cleanup interval as soon as any context is built.
+/** Stop what n8n-core started in this process (its SSH pool keeps an interval alive). */
+export function shutdownN8n(): void {
 	Container.get(SSHClientsManager).onShutdown();
 	rmSync(userFolder, { recursive: true, force: true });
-});
+}
+
+if (typeof afterAll === 'function') afterAll(shutdownN8n);
+
+/** A node whose execute runs `fn` once, to test shared code in a real execution context. */
+export function probeNode(fn: (ctx: IExecuteFunctions) => Promise<IDataObject>): INodeType {
+	return {
+		description: {
+			displayName: 'Probe',
+			name: 'probe',
+			group: ['transform'],
+			version: 1,
+			description: 'test probe',
+			defaults: { name: 'Probe' },
+			inputs: [NodeConnectionTypes.Main],
+			outputs: [NodeConnectionTypes.Main],
+			credentials: [{ name: 'apixoApi', required: true }],
+			properties: [],
+		},
+		async execute(this: IExecuteFunctions) {
+			return [[{ json: await fn(this), pairedItem: { item: 0 } }]];
+		},
+	};
+}
