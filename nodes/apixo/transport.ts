@@ -114,12 +114,24 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random = Math
 	return Math.floor(random() * ceiling);
 }
 
-/** The errno-like code of a failed request, wherever n8n/axios put it. */
+const ERRNO = /^(E[A-Z_]+|ERR_[A-Z_]+)$/;
+
+/**
+ * The errno-like code of a failed request. n8n wraps axios errors in a NodeApiError that keeps
+ * the code in `httpCode` (or in its messages) and drops the original error.
+ */
 function errorCode(error: unknown): string | undefined {
-	let current = error as { code?: unknown; cause?: unknown } | undefined;
+	let current = error as
+		| { code?: unknown; httpCode?: unknown; messages?: unknown; cause?: unknown }
+		| undefined;
 	for (let depth = 0; current && depth < 4; depth++) {
-		if (typeof current.code === 'string' && /^E[A-Z_]+$|^ERR_/.test(current.code))
-			return current.code;
+		for (const value of [current.code, current.httpCode]) {
+			if (typeof value === 'string' && ERRNO.test(value)) return value;
+		}
+		const text = Array.isArray(current.messages) ? current.messages.join(' ') : '';
+		const found = /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(text)?.[1];
+		if (found) return found;
+		if (/timeout of \d+ms exceeded/.test(text)) return 'ECONNABORTED';
 		current = current.cause as typeof current;
 	}
 	return undefined;

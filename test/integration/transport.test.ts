@@ -1,0 +1,305 @@
+/**
+ * The transport over real HTTP against the simulator, inside n8n-core's execution engine.
+ * Timings are read from the simulator's request log (its clock), not from sleeps in the test.
+ */
+import net from 'node:net';
+
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import type { SubmitBody } from '../../nodes/apixo/contract';
+import {
+	getBalance,
+	getTaskStatus,
+	parseRetryAfter,
+	submitTask,
+	type CallOptions,
+} from '../../nodes/apixo/transport';
+import { probeNode, runNode } from '../harness/n8n';
+import { startSimulator, type Simulator } from '../simulator/server';
+
+const API_KEY = 'sk-transport-SECRET-0123456789';
+const BODY = {
+	request_type: 'async',
+	input: {
+		mode: 'text-to-video',
+		prompt: 'a fox',
+		resolution: '480p',
+		duration: 4,
+		aspect_ratio: 'auto',
+		sound: true,
+		web_search: false,
+	},
+} as SubmitBody;
+const FAST: CallOptions = { retry: { baseDelayMs: 20, maxDelayMs: 100, timeoutMs: 2000 } };
+
+let sim: Simulator;
+beforeAll(async () => {
+	sim = await startSimulator({ apiKeys: [API_KEY], timing: { pendingMs: 20, processingMs: 40 } });
+});
+afterAll(async () => await sim.close());
+beforeEach(() => sim.reset());
+
+/** Run `fn` in a real n8n node context; returns its value or the error n8n recorded. */
+async function inNode(
+	fn: (ctx: IExecuteFunctions) => Promise<IDataObject>,
+	credentials: Record<string, string> = { apiKey: API_KEY, baseUrl: sim.baseUrl },
+) {
+	const { items, error } = await runNode({
+		node: probeNode(fn),
+		parameters: {},
+		credentials: { apixoApi: credentials },
+	});
+	return { json: items[0]?.json, error };
+}
+
+const submit = (options: CallOptions = FAST) =>
+	inNode(async (ctx) => ({ ...(await submitTask.call(ctx, BODY, options)) }));
+const status = (taskId: string, options: CallOptions = FAST) =>
+	inNode(async (ctx) => ({ ...(await getTaskStatus.call(ctx, taskId, options)) }) as IDataObject);
+
+/** Everything an error would show a user or a log, as one text. */
+const errorText = (error: unknown) =>
+	JSON.stringify(error, Object.getOwnPropertyNames(error as object)) +
+	String((error as Error)?.message) +
+	String((error as { description?: string })?.description);
+
+async function createTask(): Promise<string> {
+	const { json } = await submit();
+	return json!.taskId as string;
+}
+
+describe('submit', () => {
+	it('sends the body as JSON with the Bearer key and returns the taskId', async () => {
+		const { json, error } = await submit();
+		expect(error).toBeUndefined();
+		expect(json!.taskId).toMatch(/^task_/);
+		const [request] = sim.requests.filter((r) => r.endpoint === 'submit');
+		expect(request.headers.authorization).toBe(`Bearer ${API_KEY}`);
+		expect(request.headers['content-type']).toContain('application/json');
+		expect(request.body).toEqual(BODY);
+	});
+
+	it('tolerates a trailing slash in the base URL', async () => {
+		const { error } = await inNode(async (ctx) => ({ b: await getBalance.call(ctx) }), {
+			apiKey: API_KEY,
+			baseUrl: `${sim.baseUrl}/`,
+		});
+		expect(error).toBeUndefined();
+		expect(sim.requests[0].path).toBe('/api/v1/apikeys/current-balance');
+	});
+
+	it.each([500, 502, 504])('is never retried after a %i (the task may exist)', async (code) => {
+		sim.inject({ endpoint: 'submit', kind: 'http', status: code, createTask: true });
+		const { error } = await submit();
+		expect(sim.count('submit')).toBe(1);
+		expect(error!.message).toContain(`${code}`);
+		expect(String(error!.description)).toContain('may have been created');
+	});
+
+	it('is never retried after a connection reset', async () => {
+		sim.inject({ endpoint: 'submit', kind: 'reset' });
+		const { error } = await submit();
+		expect(sim.count('submit')).toBe(1);
+		expect(String(error!.description)).toContain('may have been created');
+	});
+
+	it('is never retried after a timeout', async () => {
+		sim.inject({ endpoint: 'submit', kind: 'hang' });
+		const { error } = await submit({ retry: { ...FAST.retry, timeoutMs: 300 } });
+		expect(sim.count('submit')).toBe(1);
+		expect(error!.message).toContain('no answer within 300 ms');
+	});
+
+	it('is never retried after a 200 it cannot read', async () => {
+		sim.inject({ endpoint: 'submit', kind: 'malformedJson' });
+		const { error } = await submit();
+		expect(sim.count('submit')).toBe(1);
+		expect(error!.message).toContain('not JSON');
+	});
+
+	it('is retried after a 429, honouring Retry-After', async () => {
+		sim.inject({ endpoint: 'submit', kind: 'http', status: 429, retryAfterSeconds: 1 });
+		const { json, error } = await submit();
+		expect(error).toBeUndefined();
+		expect(json!.taskId).toMatch(/^task_/);
+		const [limited, retried] = sim.requests.filter((r) => r.endpoint === 'submit');
+		expect(limited.status).toBe(429);
+		expect(retried.receivedAt - limited.respondedAt!).toBeGreaterThanOrEqual(995);
+		expect(sim.tasks.size).toBe(1);
+	});
+
+	it('is retried when the connection was refused (nothing was sent)', async () => {
+		// Nothing listens on this port: connections are refused until the simulator starts there.
+		const port = await freePort();
+		let revived: Simulator | undefined;
+		const revive = new Promise<void>((resolve) => {
+			setTimeout(async () => {
+				revived = await startSimulator({ port, apiKeys: [API_KEY] });
+				resolve();
+			}, 150);
+		});
+		const { json, error } = await inNode(
+			async (ctx) => ({
+				...(await submitTask.call(ctx, BODY, {
+					retry: { baseDelayMs: 200, maxDelayMs: 400, maxAttempts: 10 },
+					random: () => 1,
+				})),
+			}),
+			{ apiKey: API_KEY, baseUrl: `http://127.0.0.1:${port}/api/v1` },
+		);
+		await revive;
+		expect(error).toBeUndefined();
+		expect(json!.taskId).toMatch(/^task_/);
+		expect(revived!.count('submit')).toBe(1);
+		await revived!.close();
+	});
+});
+
+describe('status', () => {
+	it('retries 500, 502, 504, resets and unreadable answers, then succeeds', async () => {
+		const taskId = await createTask();
+		sim.requests.length = 0;
+		for (const fault of [
+			{ kind: 'http', status: 500 },
+			{ kind: 'http', status: 502 },
+			{ kind: 'http', status: 504 },
+			{ kind: 'reset' },
+			{ kind: 'malformedJson' },
+			{ kind: 'wrongShape' },
+		] as const) {
+			sim.inject({ endpoint: 'status', ...fault });
+		}
+		const { json, error } = await status(taskId, { retry: { ...FAST.retry, maxAttempts: 8 } });
+		expect(error).toBeUndefined();
+		expect(json!.taskId).toBe(taskId);
+		expect(sim.count('status')).toBe(7);
+	});
+
+	it('honours Retry-After in seconds, measured on the simulator clock', async () => {
+		const taskId = await createTask();
+		sim.requests.length = 0;
+		sim.inject({ endpoint: 'status', kind: 'http', status: 429, retryAfterSeconds: 1 });
+		const { error } = await status(taskId);
+		expect(error).toBeUndefined();
+		const [limited, next] = sim.requests.filter((r) => r.endpoint === 'status');
+		expect(next.receivedAt - limited.respondedAt!).toBeGreaterThanOrEqual(995);
+	});
+
+	it('honours Retry-After as an HTTP date', async () => {
+		const taskId = await createTask();
+		sim.requests.length = 0;
+		sim.inject({ endpoint: 'status', kind: 'http', status: 429, retryAfterDate: 2 });
+		const { error } = await status(taskId);
+		expect(error).toBeUndefined();
+		const [limited, next] = sim.requests.filter((r) => r.endpoint === 'status');
+		const header = String(limited.responseHeaders?.['retry-after']);
+		const notBefore = Date.parse(header);
+		expect(Number.isNaN(notBefore)).toBe(false);
+		expect(next.receivedAt).toBeGreaterThanOrEqual(notBefore - 5);
+	});
+
+	it('gives up after the bounded attempts with the taskId in the error', async () => {
+		const taskId = await createTask();
+		sim.inject({ endpoint: 'status', kind: 'http', status: 503, times: Infinity });
+		const { error } = await status(taskId, { retry: { ...FAST.retry, maxAttempts: 3 } });
+		expect(sim.count('status')).toBe(3);
+		expect(error!.message).toContain('503');
+		expect(String(error!.description)).toContain(taskId);
+	});
+
+	it('refuses to wait for a Retry-After beyond the limit, saying when to retry', async () => {
+		const taskId = await createTask();
+		sim.requests.length = 0;
+		sim.inject({ endpoint: 'status', kind: 'http', status: 429, retryAfterSeconds: 600 });
+		const { error } = await status(taskId, { retry: { ...FAST.retry, maxRetryAfterMs: 5000 } });
+		expect(sim.count('status')).toBe(1);
+		expect(String(error!.description)).toContain('600 s');
+	});
+
+	it('404 says to check the taskId', async () => {
+		const { error } = await status('task_unknown');
+		expect(sim.count('status')).toBe(1);
+		expect(error!.message).toContain('404');
+		expect(String(error!.description)).toContain('Check the task ID');
+		expect(String(error!.description)).toContain('task_unknown');
+	});
+
+	it('reads resultJson as a string', async () => {
+		const taskId = await createTask();
+		let json: IDataObject | undefined;
+		for (let i = 0; i < 200 && json?.state !== 'success'; i++) {
+			json = (await status(taskId)).json;
+		}
+		expect(typeof json!.resultJson).toBe('string');
+		expect(JSON.parse(json!.resultJson as string).resultUrls).toHaveLength(1);
+	});
+});
+
+describe('errors say what to do and never show the key', () => {
+	it('401: check the API key', async () => {
+		const { error } = await inNode(async (ctx) => ({ b: await getBalance.call(ctx) }), {
+			apiKey: 'sk-wrong-SECRET-key-987654',
+			baseUrl: sim.baseUrl,
+		});
+		expect(error!.message).toContain('401');
+		expect(String(error!.description)).toContain('Check the API key');
+		expect(errorText(error)).not.toContain('sk-wrong-SECRET-key-987654');
+	});
+
+	it('402: add balance', async () => {
+		sim.balanceUsd = 0;
+		const { error } = await submit();
+		sim.balanceUsd = 100;
+		expect(error!.message).toContain('402');
+		expect(String(error!.description)).toContain('Add balance');
+		expect(sim.count('submit')).toBe(1);
+	});
+
+	it('403: check permissions and route', async () => {
+		sim.inject({ endpoint: 'submit', kind: 'http', status: 403, message: 'route denied' });
+		const { error } = await submit();
+		expect(error!.message).toContain('route denied');
+		expect(String(error!.description)).toContain('route strategy');
+	});
+
+	it('an API message that echoes the key is redacted', async () => {
+		sim.inject({ endpoint: 'balance', kind: 'http', status: 401, message: `bad key ${API_KEY}` });
+		const { error } = await inNode(async (ctx) => ({ b: await getBalance.call(ctx) }));
+		expect(error!.message).toContain('bad key ***');
+		expect(errorText(error)).not.toContain(API_KEY);
+	});
+
+	it('no error of this suite carried the key', async () => {
+		const faults = [
+			{ endpoint: 'submit', kind: 'reset' },
+			{ endpoint: 'submit', kind: 'http', status: 500 },
+			{ endpoint: 'submit', kind: 'malformedJson' },
+		] as const;
+		for (const fault of faults) {
+			sim.inject(fault);
+			const { error } = await submit();
+			expect(error).toBeDefined();
+			expect(errorText(error)).not.toContain(API_KEY);
+		}
+	});
+});
+
+describe('Retry-After parsing', () => {
+	it('reads delta-seconds and HTTP dates', () => {
+		const now = Date.parse('Tue, 24 Nov 2026 12:00:00 GMT');
+		expect(parseRetryAfter('3', now)).toBe(3000);
+		expect(parseRetryAfter('0.5', now)).toBe(500);
+		expect(parseRetryAfter('Tue, 24 Nov 2026 12:00:07 GMT', now)).toBe(7000);
+		expect(parseRetryAfter('Tue, 24 Nov 2026 11:00:00 GMT', now)).toBe(0);
+		expect(parseRetryAfter('soon', now)).toBeUndefined();
+		expect(parseRetryAfter(undefined, now)).toBeUndefined();
+	});
+});
+
+async function freePort(): Promise<number> {
+	const server = net.createServer();
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	const { port } = server.address() as net.AddressInfo;
+	await new Promise((r) => server.close(r));
+	return port;
+}

@@ -1,0 +1,398 @@
+/**
+ * A local APIXO that follows the Seedance 2.0 Mini API page: auth, the contract's validation
+ * and messages, billing against a balance, tasks whose state moves with the clock, resultJson as
+ * a string, result files on another host, callbacks with retries — plus fault injection and a log
+ * of every request, so tests can assert "0 requests" or "exactly 1 submit".
+ * It imports nothing of the nodes but the contract.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+import {
+	ENDPOINTS,
+	estimateCost,
+	isFinalState,
+	MODEL_ID,
+	validateSubmitBody,
+} from '../../nodes/apixo/contract';
+import { postCallback } from './callbacks';
+import { streamVideo } from './files';
+import { finalAt, taskData, type Timing } from './tasks';
+import type {
+	CallbackDelivery,
+	Endpoint,
+	Fault,
+	RecordedRequest,
+	SimTask,
+	Simulator,
+	SimulatorOptions,
+	TaskPlan,
+} from './types';
+
+export type * from './types';
+
+const API_PREFIX = '/api/v1';
+const MESSAGES: Record<number, string> = {
+	400: 'Invalid request',
+	401: 'Missing or invalid API key',
+	402: 'Insufficient balance',
+	403: 'This key cannot access the model',
+	404: 'Not found',
+	429: 'Rate limit reached, slow down',
+	500: 'Internal server error',
+	502: 'Upstream error',
+	503: 'Service unavailable',
+	504: 'Upstream timeout',
+};
+
+interface Exchange {
+	record: RecordedRequest;
+	request: http.IncomingMessage;
+	response: http.ServerResponse;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+	const apiKeys = options.apiKeys ?? ['sim-key'];
+	const timing: Timing = options.timing ?? { pendingMs: 1000, processingMs: 3000 };
+	const resultBytes = options.resultBytes ?? 1024 * 1024;
+	const callbackTimeoutMs = options.callback?.timeoutMs ?? 30_000;
+	const retryDelaysMs = options.callback?.retryDelaysMs ?? [1000, 2000, 4000];
+
+	const requests: RecordedRequest[] = [];
+	const tasks = new Map<string, SimTask>();
+	const deliveries: CallbackDelivery[] = [];
+	let faults: Array<Fault & { left: number }> = [];
+	let plans: TaskPlan[] = [];
+	const timers = new Set<NodeJS.Timeout>();
+	const callbackTimers = new Map<string, NodeJS.Timeout>();
+	const sockets = new Set<Socket>();
+	const outbound = new Set<http.ClientRequest>();
+	let closed = false;
+	let seq = 0;
+	const now = () => Date.now();
+
+	const later = (ms: number, fn: () => void) => {
+		const timer = setTimeout(() => {
+			timers.delete(timer);
+			fn();
+		}, ms);
+		timers.add(timer);
+		return timer;
+	};
+
+	const api = http.createServer((req, res) => void handle(req, res, 'api'));
+	const files = http.createServer((req, res) => void handle(req, res, 'file'));
+	for (const server of [api, files]) {
+		server.on('connection', (socket) => {
+			sockets.add(socket);
+			socket.on('close', () => sockets.delete(socket));
+		});
+		await new Promise<void>((resolve) =>
+			server.listen(server === api ? (options.port ?? 0) : 0, '127.0.0.1', resolve),
+		);
+	}
+	const origin = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+	const fileOrigin = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+
+	const dataOf = (task: SimTask) => taskData(task, now(), timing, fileOrigin);
+
+	// ------------------------------------------------------------------ callbacks
+	async function deliverOnce(task: SimTask): Promise<number | undefined> {
+		const url = task.body.callback_url!;
+		const attempt = deliveries.filter((d) => d.taskId === task.taskId).length + 1;
+		const payload = { code: 200, message: 'success', data: dataOf(task) };
+		const outcome = await postCallback(url, payload, callbackTimeoutMs, outbound);
+		deliveries.push({ taskId: task.taskId, attempt, url, ...outcome, at: now() });
+		return outcome.status;
+	}
+
+	/** First delivery plus up to retryDelaysMs.length retries, until the receiver says 200. */
+	function scheduleCallback(task: SimTask): void {
+		clearTimeout(callbackTimers.get(task.taskId));
+		const done = finalAt(task, timing);
+		if (task.body.request_type !== 'callback' || done === undefined) return;
+		const attempt = (retry: number) => {
+			if (closed) return;
+			void deliverOnce(task).then((status) => {
+				if (status !== 200 && retry < retryDelaysMs.length && !closed) {
+					callbackTimers.set(
+						task.taskId,
+						later(retryDelaysMs[retry], () => attempt(retry + 1)),
+					);
+				}
+			});
+		};
+		callbackTimers.set(
+			task.taskId,
+			later(Math.max(0, done - now()), () => attempt(0)),
+		);
+	}
+
+	// ------------------------------------------------------------------ request handling
+	function classify(req: http.IncomingMessage, host: 'api' | 'file', path: string): Endpoint {
+		if (host === 'file') return 'file';
+		if (path.startsWith('/__sim/')) return 'control';
+		if (req.method === 'POST' && path.startsWith(`${API_PREFIX}/generateTask/`)) return 'submit';
+		if (req.method === 'GET' && path.startsWith(`${API_PREFIX}/statusTask/`)) return 'status';
+		if (req.method === 'GET' && path === `${API_PREFIX}${ENDPOINTS.balance}`) return 'balance';
+		return 'unknown';
+	}
+
+	function respond(
+		{ record, response }: Exchange,
+		status: number,
+		body: unknown,
+		headers: Record<string, string> = {},
+		raw?: string,
+	): void {
+		const text = raw ?? JSON.stringify(body);
+		const all = { 'content-type': 'application/json', ...headers };
+		record.status = status;
+		record.respondedAt = now();
+		record.responseHeaders = Object.fromEntries(
+			Object.entries(all).map(([k, v]) => [k.toLowerCase(), v]),
+		);
+		record.responseBody = raw === undefined ? body : raw;
+		response.writeHead(status, all);
+		response.end(text);
+	}
+
+	const apiError = (
+		exchange: Exchange,
+		status: number,
+		message?: string,
+		headers?: Record<string, string>,
+	) =>
+		respond(
+			exchange,
+			status,
+			{ code: status, message: message ?? MESSAGES[status] ?? 'Error' },
+			headers,
+		);
+
+	async function handle(req: http.IncomingMessage, res: http.ServerResponse, host: 'api' | 'file') {
+		const receivedAt = now();
+		const chunks: Buffer[] = [];
+		for await (const chunk of req) chunks.push(chunk as Buffer);
+		const url = new URL(req.url ?? '/', 'http://sim');
+		const path = url.pathname.replace(/\/{2,}/g, '/');
+		const text = Buffer.concat(chunks).toString('utf8');
+		let body: unknown = text || undefined;
+		try {
+			body = text ? JSON.parse(text) : undefined;
+		} catch {
+			// kept as the raw string
+		}
+		const endpoint = classify(req, host, path);
+		const query = Object.fromEntries(url.searchParams);
+		const record: RecordedRequest = {
+			seq: ++seq,
+			endpoint,
+			method: req.method ?? 'GET',
+			path,
+			query,
+			headers: { ...req.headers },
+			body,
+			taskId: endpoint === 'file' ? /\/files\/([^/.-]+)/.exec(path)?.[1] : query.taskId,
+			receivedAt,
+		};
+		requests.push(record);
+		const exchange: Exchange = { record, request: req, response: res };
+		options.log?.(`${record.method} ${path}`);
+
+		if (endpoint === 'control') return control(exchange, path);
+		const fault = takeFault(record);
+		if (fault) return applyFault(exchange, fault);
+		return serve(exchange);
+	}
+
+	function takeFault(record: RecordedRequest): Fault | undefined {
+		const index = faults.findIndex(
+			(f) =>
+				(f.endpoint === 'any' || f.endpoint === record.endpoint) &&
+				(!f.taskId || f.taskId === record.taskId),
+		);
+		if (index < 0) return undefined;
+		const fault = faults[index];
+		if (--fault.left <= 0) faults.splice(index, 1);
+		return fault;
+	}
+
+	function applyFault(exchange: Exchange, fault: Fault): void {
+		const { record, request } = exchange;
+		switch (fault.kind) {
+			case 'reset':
+				record.status = 0;
+				request.socket.destroy();
+				return;
+			case 'hang':
+				return; // never answered; close() destroys the socket
+			case 'delay':
+				later(fault.delayMs ?? 1000, () => serve(exchange));
+				return;
+			case 'malformedJson':
+				return respond(exchange, 200, undefined, {}, '{"code":200,"data":');
+			case 'wrongShape':
+				return respond(exchange, 200, {
+					code: 200,
+					message: 'success',
+					data: { unexpected: true },
+				});
+			case 'http': {
+				const status = fault.status ?? 500;
+				if (fault.createTask && record.endpoint === 'submit') createTask(record);
+				const headers: Record<string, string> = {};
+				if (fault.retryAfterSeconds !== undefined)
+					headers['Retry-After'] = String(fault.retryAfterSeconds);
+				if (fault.retryAfterDate !== undefined) {
+					headers['Retry-After'] = new Date(now() + fault.retryAfterDate * 1000).toUTCString();
+				}
+				return apiError(exchange, status, fault.message, headers);
+			}
+		}
+	}
+
+	function createTask(record: RecordedRequest): SimTask | undefined {
+		const validation = validateSubmitBody(record.body, { allowLoopbackHttpCallback: true });
+		if (!validation.ok) return undefined;
+		const task: SimTask = {
+			taskId: `task_${randomBytes(8).toString('hex')}`,
+			model: MODEL_ID,
+			body: validation.body,
+			createdAt: now(),
+			plan: plans.shift() ?? {},
+		};
+		tasks.set(task.taskId, task);
+		record.taskId = task.taskId;
+		scheduleCallback(task);
+		return task;
+	}
+
+	function serve(exchange: Exchange): void {
+		const { record, request, response } = exchange;
+		if (record.endpoint === 'file') {
+			const task = record.taskId ? tasks.get(record.taskId) : undefined;
+			if (!task || dataOf(task).state !== 'success') return apiError(exchange, 404, 'No such file');
+			record.status = 200;
+			record.respondedAt = now();
+			return streamVideo(response, resultBytes);
+		}
+		if (!record.path.startsWith(`${API_PREFIX}/`) || record.endpoint === 'unknown') {
+			return apiError(exchange, 404, `No route ${record.method} ${record.path}`);
+		}
+		const auth = request.headers.authorization ?? '';
+		const key = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
+		if (!key || !apiKeys.includes(key)) return apiError(exchange, 401);
+
+		if (record.endpoint === 'balance') {
+			return respond(exchange, 200, { code: 200, message: 'success', data: round(sim.balanceUsd) });
+		}
+		const model = record.path.split('/').pop() ?? '';
+		if (model !== MODEL_ID) return apiError(exchange, 404, `Model ${model} not found`);
+
+		if (record.endpoint === 'submit') {
+			if (typeof record.body !== 'object' || record.body === null) {
+				return apiError(exchange, 400, 'Request body must be a JSON object');
+			}
+			const validation = validateSubmitBody(record.body, { allowLoopbackHttpCallback: true });
+			if (!validation.ok) return apiError(exchange, 400, validation.message);
+			const cost = estimateCost(validation.body.input).usd;
+			if (cost > sim.balanceUsd) return apiError(exchange, 402);
+			sim.balanceUsd = round(sim.balanceUsd - cost);
+			const task = createTask(record)!;
+			return respond(exchange, 200, {
+				code: 200,
+				message: 'success',
+				data: { taskId: task.taskId },
+			});
+		}
+
+		// status
+		const taskId = record.query.taskId;
+		if (!taskId) return apiError(exchange, 400, 'taskId is required');
+		const task = tasks.get(taskId);
+		if (!task) return apiError(exchange, 404, 'Task not found');
+		return respond(exchange, 200, { code: 200, message: 'success', data: dataOf(task) });
+	}
+
+	// ------------------------------------------------------------------ out-of-process control
+	function control(exchange: Exchange, path: string): void {
+		const body = exchange.record.body as never;
+		const ok = (data: unknown = true) => respond(exchange, 200, { ok: true, data });
+		if (path === '/__sim/faults' && exchange.record.method === 'POST') return ok(sim.inject(body));
+		if (path === '/__sim/plans' && exchange.record.method === 'POST') {
+			return ok(sim.planNextTasks(...(Array.isArray(body) ? body : [body])));
+		}
+		if (path === '/__sim/requests') return ok(requests.filter((r) => r.endpoint !== 'control'));
+		if (path === '/__sim/tasks') {
+			return ok([...tasks.values()].map((t) => ({ ...t, data: dataOf(t) })));
+		}
+		if (path === '/__sim/deliveries') return ok(deliveries);
+		if (path === '/__sim/reset' && exchange.record.method === 'POST') return ok(sim.reset());
+		const deliver = /^\/__sim\/tasks\/([^/]+)\/deliver$/.exec(path);
+		if (deliver && exchange.record.method === 'POST') {
+			void sim.deliver(deliver[1]).then((status) => ok({ status }));
+			return;
+		}
+		return apiError(exchange, 404, `No control route ${path}`);
+	}
+
+	const sim: Simulator = {
+		baseUrl: `${origin}${API_PREFIX}`,
+		origin,
+		fileOrigin,
+		apiKey: apiKeys[0],
+		requests,
+		tasks,
+		deliveries,
+		balanceUsd: options.balanceUsd ?? 100,
+		now,
+		count: (endpoint) =>
+			requests.filter((r) => (endpoint ? r.endpoint === endpoint : r.endpoint !== 'control'))
+				.length,
+		inject: (fault) => {
+			faults.push({ ...fault, left: fault.times ?? 1 });
+		},
+		planNextTasks: (...next) => {
+			plans.push(...next);
+		},
+		setTaskPlan: (taskId, plan) => {
+			const task = tasks.get(taskId);
+			if (!task) throw new Error(`simulator: no task ${taskId}`);
+			task.plan = plan;
+			scheduleCallback(task);
+		},
+		taskData: (taskId) => {
+			const task = tasks.get(taskId);
+			return task && dataOf(task);
+		},
+		deliver: async (taskId) => {
+			const task = tasks.get(taskId);
+			if (!task?.body.callback_url || !isFinalState(dataOf(task).state)) return undefined;
+			return await deliverOnce(task);
+		},
+		reset: () => {
+			requests.length = 0;
+			deliveries.length = 0;
+			tasks.clear();
+			faults = [];
+			plans = [];
+			for (const timer of callbackTimers.values()) clearTimeout(timer);
+			callbackTimers.clear();
+		},
+		close: async () => {
+			closed = true;
+			for (const timer of [...timers, ...callbackTimers.values()]) clearTimeout(timer);
+			timers.clear();
+			for (const request of outbound) request.destroy();
+			for (const socket of sockets) socket.destroy();
+			await Promise.all(
+				[api, files].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+			);
+		},
+	};
+	return sim;
+}
+
+const round = (usd: number) => Math.round(usd * 1e6) / 1e6;

@@ -1,0 +1,106 @@
+/** The simulator's public shapes: options, task plans, faults and the request log. */
+import type { SubmitBody, TaskData } from '../../nodes/apixo/contract';
+
+export type Endpoint = 'submit' | 'status' | 'balance' | 'file' | 'control' | 'unknown';
+
+export interface SimulatorOptions {
+	port?: number;
+	/** Keys accepted as `Authorization: Bearer <key>`. */
+	apiKeys?: string[];
+	balanceUsd?: number;
+	/** A task is pending for pendingMs, then processing for processingMs, then final. */
+	timing?: { pendingMs: number; processingMs: number };
+	/** Size of each result MP4 served by the file host. */
+	resultBytes?: number;
+	/** Callback delivery: per-attempt timeout and the delays before the (up to 3) retries. */
+	callback?: { timeoutMs?: number; retryDelaysMs?: number[] };
+	/** One line per request (the CLI prints them); never given headers. */
+	log?: (line: string) => void;
+}
+
+/** How a task ends. */
+export interface TaskPlan {
+	outcome?: 'success' | 'failed' | 'stuck';
+	failCode?: string;
+	failMsg?: string;
+	pendingMs?: number;
+	processingMs?: number;
+	/** Raw resultJson override, e.g. 'not json'. */
+	resultJson?: string;
+	resultUrlCount?: number;
+}
+
+export interface Fault {
+	endpoint: 'submit' | 'status' | 'balance' | 'file' | 'any';
+	/** Status faults only: match this task. */
+	taskId?: string;
+	/** How many matching requests it hits (default 1; Infinity allowed). */
+	times?: number;
+	kind: 'http' | 'reset' | 'hang' | 'malformedJson' | 'wrongShape' | 'delay';
+	status?: number;
+	message?: string;
+	retryAfterSeconds?: number;
+	/** Seconds from now, sent as an HTTP-date Retry-After. */
+	retryAfterDate?: number;
+	delayMs?: number;
+	/** Submit 5xx only: create the task before failing ("500 after the task was made"). */
+	createTask?: boolean;
+}
+
+export interface RecordedRequest {
+	seq: number;
+	endpoint: Endpoint;
+	method: string;
+	path: string;
+	query: Record<string, string>;
+	/** Lower-cased header names, as received. */
+	headers: Record<string, string | string[] | undefined>;
+	body?: unknown;
+	taskId?: string;
+	receivedAt: number;
+	respondedAt?: number;
+	status?: number;
+	responseHeaders?: Record<string, string>;
+	responseBody?: unknown;
+}
+
+export interface SimTask {
+	taskId: string;
+	model: string;
+	body: SubmitBody;
+	createdAt: number;
+	plan: TaskPlan;
+}
+
+export interface CallbackDelivery {
+	taskId: string;
+	attempt: number;
+	url: string;
+	status?: number;
+	error?: string;
+	at: number;
+}
+
+export interface Simulator {
+	/** `http://127.0.0.1:<port>/api/v1` */
+	baseUrl: string;
+	origin: string;
+	/** The result-file host: another port, so result URLs really are another host. */
+	fileOrigin: string;
+	apiKey: string;
+	requests: RecordedRequest[];
+	tasks: Map<string, SimTask>;
+	deliveries: CallbackDelivery[];
+	balanceUsd: number;
+	now(): number;
+	/** Requests to an endpoint (all but control when none is given). */
+	count(endpoint?: Endpoint): number;
+	inject(fault: Fault): void;
+	planNextTasks(...plans: TaskPlan[]): void;
+	setTaskPlan(taskId: string, plan: TaskPlan): void;
+	taskData(taskId: string): TaskData | undefined;
+	/** One more delivery of a final task's callback; resolves to the receiver's status. */
+	deliver(taskId: string): Promise<number | undefined>;
+	reset(): void;
+	close(): Promise<void>;
+}
