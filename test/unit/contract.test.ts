@@ -39,7 +39,16 @@ describe('client schema follows the validation table', () => {
 
 describe('price table and cost', () => {
 	const input = (over: Partial<SubmitInput>) =>
-		({ mode: 'text-to-video', prompt: 'x', resolution: '720p', duration: 10, aspect_ratio: 'auto', sound: true, web_search: false, ...over }) as SubmitInput;
+		({
+			mode: 'text-to-video',
+			prompt: 'x',
+			resolution: '720p',
+			duration: 10,
+			aspect_ratio: 'auto',
+			sound: true,
+			web_search: false,
+			...over,
+		}) as SubmitInput;
 
 	it('matches the API page', () => {
 		expect(PRICE_PER_SECOND).toEqual({
@@ -51,24 +60,44 @@ describe('price table and cost', () => {
 	it('bills output seconds without video references', () => {
 		expect(estimateCost(input({})).usd).toBe(1.025);
 		expect(estimateCost(input({ resolution: '480p', duration: 4 })).usd).toBe(0.19);
-		const frames = input({ mode: 'first_and_last_frames', image_urls: ['https://a/b.png'] } as never);
-		expect(estimateCost(frames)).toMatchObject({ usd: 1.025, withVideoReference: false, exact: true });
+		const frames = input({
+			mode: 'first_and_last_frames',
+			image_urls: ['https://a/b.png'],
+		} as never);
+		expect(estimateCost(frames)).toMatchObject({
+			usd: 1.025,
+			withVideoReference: false,
+			exact: true,
+		});
 		const omniImages = input({ mode: 'omni_reference', image_urls: ['https://a/b.png'] } as never);
 		expect(estimateCost(omniImages).ratePerSecond).toBe(0.1025);
 	});
 
 	it('bills (output + reference video seconds) × the with-video rate', () => {
 		const omni = input({ mode: 'omni_reference', video_urls: ['https://a/v.mp4'] } as never);
-		expect(estimateCost(omni, 6)).toMatchObject({ usd: 1, billedSeconds: 16, withVideoReference: true, exact: true });
+		expect(estimateCost(omni, 6)).toMatchObject({
+			usd: 1,
+			billedSeconds: 16,
+			withVideoReference: true,
+			exact: true,
+		});
 		expect(estimateCost(omni)).toMatchObject({ usd: 0.625, exact: false });
-		const low = input({ mode: 'omni_reference', resolution: '480p', duration: 5, video_urls: ['https://a/v.mp4'] } as never);
+		const low = input({
+			mode: 'omni_reference',
+			resolution: '480p',
+			duration: 5,
+			video_urls: ['https://a/v.mp4'],
+		} as never);
 		expect(estimateCost(low, 3).usd).toBe(0.24);
 	});
 });
 
 describe('resultJson is a JSON string', () => {
 	it('parses resultUrls', () => {
-		expect(parseResultJson('{"resultUrls":["https://f/v.mp4"]}')).toEqual({ ok: true, resultUrls: ['https://f/v.mp4'] });
+		expect(parseResultJson('{"resultUrls":["https://f/v.mp4"]}')).toEqual({
+			ok: true,
+			resultUrls: ['https://f/v.mp4'],
+		});
 	});
 	it.each([
 		['missing', undefined, 'missing'],
