@@ -1,4 +1,4 @@
-/* eslint-disable */
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The main job: generate a video with the Seedance Mini node inside n8n's execution engine and
  * print the task, its state changes and the result URLs.

@@ -1,3 +1,4 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Runs nodes inside n8n's real execution engine (n8n-core's WorkflowExecute), the way n8n's own
  * node tests do, instead of a hand-made IExecuteFunctions mock: parameters, expressions,
@@ -44,7 +45,6 @@ import {
 import { ApixoApi } from '../../credentials/ApixoApi.credentials';
 
 // The DI container n8n-core itself uses (it may carry its own copy of @n8n/di).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Container } = require(
 	require.resolve('@n8n/di', { paths: [path.dirname(require.resolve('n8n-core'))] }),
 ) as typeof import('@n8n/di');

@@ -1,3 +1,4 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The Seedance Mini node in n8n-core's execution engine, over real HTTP against the simulator.
  */

@@ -1,3 +1,4 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The transport over real HTTP against the simulator, inside n8n-core's execution engine.
  * Timings are read from the simulator's request log (its clock), not from sleeps in the test.

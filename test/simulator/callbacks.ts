@@ -1,3 +1,4 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /** POSTs a final task to its callback_url the way APIXO does: JSON body, 200 expected. */
 import http from 'node:http';
 import https from 'node:https';

@@ -1,3 +1,4 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /** Serves result videos: a minimal MP4 `ftyp` box, then filler, streamed with backpressure. */
 import type { ServerResponse } from 'node:http';
 

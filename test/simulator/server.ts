@@ -1,3 +1,4 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * A local APIXO that follows the Seedance 2.0 Mini API page: auth, the contract's validation
  * and messages, billing against a balance, tasks whose state moves with the clock, resultJson as

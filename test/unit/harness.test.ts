@@ -1,3 +1,4 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 import http from 'node:http';
 
 import { getBalance } from '../../nodes/apixo/transport';
