@@ -47,13 +47,15 @@ async function main() {
 	});
 	const seconds = ((Date.now() - started) / 1000).toFixed(1);
 	if (sim) {
-		const states = sim.requests
-			.filter((r) => r.endpoint === 'status')
-			.map(
-				(r) =>
-					`${((r.receivedAt - started) / 1000).toFixed(1)}s ${(r.responseBody as any)?.data?.state ?? r.status}`,
-			);
-		console.log(`State changes seen by the node's polls: ${states.join(' → ')}`);
+		const polls = sim.requests.filter((r) => r.endpoint === 'status');
+		const states = polls
+			.map((r) => ({
+				at: ((r.receivedAt - started) / 1000).toFixed(1),
+				state: (r.responseBody as any)?.data?.state ?? `HTTP ${r.status}`,
+			}))
+			.filter((poll, n, all) => n === 0 || poll.state !== all[n - 1].state)
+			.map((poll) => `${poll.at}s ${poll.state}`);
+		console.log(`State changes (${polls.length} status calls): ${states.join(' → ')}`);
 		await sim.close();
 	}
 	shutdownN8n();

@@ -52,6 +52,7 @@ export async function waitForTask(
 			)
 		: options.startedAt + settings.firstPollDelayMs;
 	let polls = 0;
+	let previousState: string | undefined;
 
 	for (;;) {
 		const now = Date.now();
@@ -90,11 +91,14 @@ export async function waitForTask(
 			throw read.error;
 		}
 		const elapsedS = Math.round((Date.now() - options.startedAt) / 1000);
-		this.logger.info(`Seedance Mini: task ${taskId} is ${last.state} after ${elapsedS} s`, {
+		// Progress for the execution log: every change at info, the rest at debug.
+		const log = last.state === previousState ? this.logger.debug : this.logger.info;
+		log.call(this.logger, `Seedance Mini: task ${taskId} is ${last.state} after ${elapsedS} s`, {
 			taskId,
 			state: last.state,
 			elapsedS,
 		});
+		previousState = last.state;
 		if (isFinalState(last.state)) return { data: last, timedOut: false, polls };
 		if (Date.now() >= deadline) return { data: last, timedOut: true, polls };
 		nextPollAt = Date.now() + settings.pollIntervalMs;
