@@ -49,6 +49,8 @@ const MESSAGES: Record<number, string> = {
 
 interface Exchange {
 	record: RecordedRequest;
+	/** The body parsed as JSON (any JSON value). */
+	isJson: boolean;
 	request: http.IncomingMessage;
 	response: http.ServerResponse;
 }
@@ -71,6 +73,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 	const outbound = new Set<http.ClientRequest>();
 	let closed = false;
 	let seq = 0;
+	/** Bumped by reset(): deliveries still in flight from before are not recorded. */
+	let generation = 0;
 	const now = () => Date.now();
 
 	const later = (ms: number, fn: () => void) => {
@@ -103,8 +107,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		const url = task.body.callback_url!;
 		const attempt = deliveries.filter((d) => d.taskId === task.taskId).length + 1;
 		const payload = { code: 200, message: 'success', data: dataOf(task) };
+		const started = generation;
 		const outcome = await postCallback(url, payload, callbackTimeoutMs, outbound);
-		deliveries.push({ taskId: task.taskId, attempt, url, ...outcome, at: now() });
+		if (started === generation)
+			deliveries.push({ taskId: task.taskId, attempt, url, ...outcome, at: now() });
 		return outcome.status;
 	}
 
@@ -116,7 +122,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		const attempt = (retry: number) => {
 			if (closed) return;
 			void deliverOnce(task).then((status) => {
-				if (status !== 200 && retry < retryDelaysMs.length && !closed) {
+				if (
+					status !== 200 &&
+					retry < retryDelaysMs.length &&
+					!closed &&
+					tasks.get(task.taskId) === task
+				) {
 					callbackTimers.set(
 						task.taskId,
 						later(retryDelaysMs[retry], () => attempt(retry + 1)),
@@ -180,8 +191,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		const path = url.pathname.replace(/\/{2,}/g, '/');
 		const text = Buffer.concat(chunks).toString('utf8');
 		let body: unknown = text || undefined;
+		let isJson = false;
 		try {
 			body = text ? JSON.parse(text) : undefined;
+			isJson = text !== '';
 		} catch {
 			// kept as the raw string
 		}
@@ -199,8 +212,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 			receivedAt,
 		};
 		requests.push(record);
-		const exchange: Exchange = { record, request: req, response: res };
-		options.log?.(`${record.method} ${path}`);
+		const exchange: Exchange = { record, isJson, request: req, response: res };
+		if (options.log)
+			res.on('close', () =>
+				options.log!(`${record.method} ${path} → ${record.status ?? 'no answer'}`),
+			);
 
 		if (endpoint === 'control') return control(exchange, path);
 		const fault = takeFault(record);
@@ -293,9 +309,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		if (model !== MODEL_ID) return apiError(exchange, 404, `Model ${model} not found`);
 
 		if (record.endpoint === 'submit') {
-			if (typeof record.body !== 'object' || record.body === null) {
-				return apiError(exchange, 400, 'Request body must be a JSON object');
-			}
+			if (!exchange.isJson) return apiError(exchange, 400, 'Request body must be JSON');
 			const validation = validateSubmitBody(record.body, { allowLoopbackHttpCallback: true });
 			if (!validation.ok) return apiError(exchange, 400, validation.message);
 			const cost = estimateCost(validation.body.input).usd;
@@ -374,6 +388,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 			return await deliverOnce(task);
 		},
 		reset: () => {
+			generation++;
 			requests.length = 0;
 			deliveries.length = 0;
 			tasks.clear();

@@ -1,0 +1,31 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
+/**
+ * `npm run simulator`: a local APIXO on http://127.0.0.1:$PORT/api/v1 for trying the nodes in an
+ * n8n on this machine (credential base URL = the printed baseUrl, API key = the printed key).
+ */
+import { startSimulator } from './server';
+
+const number = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+
+async function main() {
+	const apiKey = process.env.APIXO_SIM_KEY ?? 'sim-key';
+	const sim = await startSimulator({
+		port: number('PORT') ?? 8787,
+		apiKeys: [apiKey],
+		timing: {
+			pendingMs: number('APIXO_SIM_PENDING_MS') ?? 5000,
+			processingMs: number('APIXO_SIM_PROCESSING_MS') ?? 15000,
+		},
+		resultBytes: number('APIXO_SIM_RESULT_BYTES'),
+		log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+	});
+	console.log(JSON.stringify({ baseUrl: sim.baseUrl, fileOrigin: sim.fileOrigin, apiKey }));
+	const stop = async () => {
+		await sim.close();
+		process.exit(0);
+	};
+	process.on('SIGINT', stop);
+	process.on('SIGTERM', stop);
+}
+
+void main();
