@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The APIXO API credential as n8n uses it: the test request resolves (n8n's expression engine)
  * to the free balance endpoint and tells a good key from a bad one.

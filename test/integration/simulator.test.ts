@@ -1,3 +1,4 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The simulator over real HTTP: it must behave like the API page, or the node tests prove
  * nothing. The validation table is checked here against the simulator, as it is against the
@@ -245,9 +246,9 @@ describe('fault injection', () => {
 		});
 		expect((await call('/apikeys/current-balance', { headers: auth })).status).toBe(503);
 		const taskId = (await submit()).body.data.taskId;
-		const tasks = await (await fetch(`${sim.origin}/__sim/tasks`)).json();
+		const tasks = (await (await fetch(`${sim.origin}/__sim/tasks`)).json()) as { data: any[] };
 		expect(tasks.data[0]).toMatchObject({ taskId, plan: { failCode: 'Timeout' } });
-		const log = await (await fetch(`${sim.origin}/__sim/requests`)).json();
+		const log = (await (await fetch(`${sim.origin}/__sim/requests`)).json()) as { data: any[] };
 		expect(log.data.map((r: { endpoint: string }) => r.endpoint)).toEqual(['balance', 'submit']);
 		await fetch(`${sim.origin}/__sim/reset`, { method: 'POST' });
 		expect(sim.tasks.size).toBe(0);
