@@ -110,6 +110,39 @@ export async function initBinaryData(): Promise<void> {
 	await binaryReady;
 }
 
+/** What n8n hands every node context; credentials are the decrypted data per type. */
+export function createAdditionalData(
+	credentials: Record<string, ICredentialDataDecryptedObject>,
+	extra: Partial<IWorkflowExecuteAdditionalData> = {},
+): IWorkflowExecuteAdditionalData {
+	return {
+		credentialsHelper: new CredentialsHelper(credentials),
+		executionId: 'exec-1',
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
+		webhookBaseUrl: 'http://127.0.0.1/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
+		currentNodeParameters: undefined,
+		executionTimeoutTimestamp: undefined,
+		userId: 'user-1',
+		variables: {},
+		setExecutionStatus: () => undefined,
+		sendDataToUI: () => undefined,
+		getRunExecutionData: async () => undefined,
+		executeWorkflow: async () => {
+			throw new Error('not used');
+		},
+		getRunnerStatus: () => ({ available: false, reason: 'test' }),
+		logAiEvent: () => undefined,
+		startRunnerTask: async () => {
+			throw new Error('not used');
+		},
+		...extra,
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
 export interface RunNodeOptions {
 	node: INodeType;
 	parameters: INode['parameters'];
@@ -159,32 +192,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	const done = createDeferredPromise<IRun>();
 	hooks.addHandler('workflowExecuteAfter', (run) => done.resolve(run));
 
-	const additionalData = {
-		hooks,
-		credentialsHelper: new CredentialsHelper(options.credentials ?? {}),
-		executionId: 'exec-1',
-		restApiUrl: 'http://127.0.0.1/rest',
-		instanceBaseUrl: 'http://127.0.0.1/',
-		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
-		webhookBaseUrl: 'http://127.0.0.1/webhook',
-		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
-		webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
-		currentNodeParameters: undefined,
-		executionTimeoutTimestamp: undefined,
-		userId: 'user-1',
-		variables: {},
-		setExecutionStatus: () => undefined,
-		sendDataToUI: () => undefined,
-		getRunExecutionData: async () => undefined,
-		executeWorkflow: async () => {
-			throw new Error('not used');
-		},
-		getRunnerStatus: () => ({ available: false, reason: 'test' }),
-		logAiEvent: () => undefined,
-		startRunnerTask: async () => {
-			throw new Error('not used');
-		},
-	} as unknown as IWorkflowExecuteAdditionalData;
+	const additionalData = createAdditionalData(options.credentials ?? {}, { hooks });
 
 	const runExecutionData = createRunExecutionData({
 		executionData: {
