@@ -12,6 +12,7 @@ import path from 'node:path';
 const userFolder = mkdtempSync(path.join(tmpdir(), 'apixo-n8n-'));
 process.env.N8N_USER_FOLDER = userFolder;
 process.env.N8N_ENCRYPTION_KEY ??= 'apixo-test-encryption-key';
+process.env.N8N_LOG_LEVEL ??= 'warn';
 // Binary data as a real install keeps it: streamed to files, not held in memory.
 process.env.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
 process.env.N8N_BINARY_DATA_STORAGE_PATH = path.join(userFolder, 'binaryData');
