@@ -423,3 +423,44 @@ export function estimateCost(input: SubmitInput, referenceVideoSeconds?: number)
 		exact: !withVideoReference || referenceVideoSeconds !== undefined,
 	};
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reference media durations (checked by the backend before task creation)
+
+/**
+ * The API page's duration rules for omni_reference video/audio: each file 2–15 s and at most
+ * 15 s per media type in total. `secondsOf` says how long a URL is, or undefined when unknown
+ * (unknown files are left to the API).
+ */
+export function referenceDurationIssues(
+	input: SubmitInput,
+	secondsOf: (url: string) => number | undefined,
+): ContractIssue[] {
+	if (input.mode !== 'omni_reference') return [];
+	const { min, max, totalMax } = LIMITS.referenceMediaSeconds;
+	const issues: ContractIssue[] = [];
+	for (const [key, kind] of [
+		['video_urls', 'video'],
+		['audio_urls', 'audio'],
+	] as const) {
+		let total = 0;
+		(input[key] ?? []).forEach((url, index) => {
+			const seconds = secondsOf(url);
+			if (seconds === undefined) return;
+			total += seconds;
+			if (seconds < min || seconds > max) {
+				issues.push({
+					path: `input.${key}.${index}`,
+					message: `must be ${kind === 'audio' ? 'an' : 'a'} ${kind} file of ${min} to ${max} seconds (got ${seconds} s)`,
+				});
+			}
+		});
+		if (total > totalMax) {
+			issues.push({
+				path: `input.${key}`,
+				message: `must total at most ${totalMax} seconds of ${kind} (got ${total} s)`,
+			});
+		}
+	}
+	return issues;
+}

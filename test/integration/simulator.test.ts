@@ -177,6 +177,60 @@ describe('validation agrees with the client schema', () => {
 	});
 });
 
+describe('reference media durations (the rows the client cannot check without the files)', () => {
+	const omni = (video: string[], audio: string[] = []) => ({
+		input: {
+			mode: 'omni_reference',
+			prompt: 'x',
+			duration: 4,
+			resolution: '480p',
+			video_urls: video,
+			...(audio.length ? { audio_urls: audio } : {}),
+		},
+	});
+	const clip = (seconds: number, kind = 'mp4') =>
+		`https://media.example.com/c.${kind}?seconds=${seconds}`;
+
+	it.each([
+		[
+			'a video shorter than 2 s',
+			omni([clip(1)]),
+			'input.video_urls.0 must be a video file of 2 to 15 seconds (got 1 s)',
+		],
+		[
+			'a video longer than 15 s',
+			omni([clip(16)]),
+			'input.video_urls.0 must be a video file of 2 to 15 seconds (got 16 s); input.video_urls must total at most 15 seconds of video (got 16 s)',
+		],
+		[
+			'videos over 15 s in total',
+			omni([clip(8), clip(8)]),
+			'input.video_urls must total at most 15 seconds of video (got 16 s)',
+		],
+		[
+			'an audio file shorter than 2 s',
+			omni([clip(5)], [clip(1.5, 'mp3')]),
+			'input.audio_urls.0 must be an audio file of 2 to 15 seconds (got 1.5 s)',
+		],
+		[
+			'audio over 15 s in total',
+			omni([clip(5)], [clip(10, 'mp3'), clip(6, 'mp3')]),
+			'input.audio_urls must total at most 15 seconds of audio (got 16 s)',
+		],
+	])('400 for %s, no task', async (_name, body, message) => {
+		const answer = await submit(body);
+		expect(answer.body).toEqual({ code: 400, message });
+		expect(sim.tasks.size).toBe(0);
+	});
+
+	it('bills (output + reference video seconds) at the with-video rate', async () => {
+		const answer = await submit(omni([clip(6), clip(2)]));
+		expect(answer.status).toBe(200);
+		// (4 + 8) s × $0.03 = $0.36
+		expect(sim.balanceUsd).toBe(99.64);
+	});
+});
+
 describe('fault injection', () => {
 	it('429 with Retry-After in seconds or as a date, then normal again', async () => {
 		sim.inject({ endpoint: 'status', kind: 'http', status: 429, retryAfterSeconds: 3 });

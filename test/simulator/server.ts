@@ -11,8 +11,10 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 import {
+	describeIssues,
 	ENDPOINTS,
 	estimateCost,
+	referenceDurationIssues,
 	isFinalState,
 	MODEL_ID,
 	validateSubmitBody,
@@ -312,7 +314,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 			if (!exchange.isJson) return apiError(exchange, 400, 'Request body must be JSON');
 			const validation = validateSubmitBody(record.body, { allowLoopbackHttpCallback: true });
 			if (!validation.ok) return apiError(exchange, 400, validation.message);
-			const cost = estimateCost(validation.body.input).usd;
+			const durations = referenceDurationIssues(validation.body.input, mediaSeconds);
+			if (durations.length) return apiError(exchange, 400, describeIssues(durations));
+			const videoSeconds = (validation.body.input.video_urls ?? []).reduce(
+				(sum, url) => sum + (mediaSeconds(url) ?? 0),
+				0,
+			);
+			const cost = estimateCost(validation.body.input, videoSeconds).usd;
 			if (cost > sim.balanceUsd) return apiError(exchange, 402);
 			sim.balanceUsd = round(sim.balanceUsd - cost);
 			const task = createTask(record)!;
@@ -412,3 +420,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 }
 
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
+
+/**
+ * The simulator cannot read media, so a reference URL states its own length: `?seconds=12`
+ * (test affordance). Other URLs have an unknown length and pass, as a readable 2–15 s file would.
+ */
+function mediaSeconds(url: string): number | undefined {
+	try {
+		const seconds = new URL(url).searchParams.get('seconds');
+		return seconds === null ? undefined : Number(seconds);
+	} catch {
+		return undefined;
+	}
+}

@@ -2,6 +2,7 @@ import {
 	estimateCost,
 	parseResultJson,
 	PRICE_PER_SECOND,
+	referenceDurationIssues,
 	validateSubmitBody,
 	type SubmitInput,
 } from '../../nodes/apixo/contract';
@@ -108,5 +109,34 @@ describe('resultJson is a JSON string', () => {
 		const parsed = parseResultJson(value);
 		expect(parsed.ok).toBe(false);
 		if (!parsed.ok) expect(parsed.message).toContain(words);
+	});
+});
+
+describe('reference media durations', () => {
+	const omni = (video: string[], audio: string[] = []) =>
+		({
+			mode: 'omni_reference',
+			prompt: 'x',
+			resolution: '720p',
+			duration: 5,
+			aspect_ratio: 'auto',
+			sound: true,
+			web_search: false,
+			video_urls: video,
+			audio_urls: audio,
+		}) as SubmitInput;
+	const lengths: Record<string, number> = { a: 2, b: 15, c: 1, d: 9, e: 7 };
+
+	it('accepts files of 2–15 s within 15 s per type, and unknown lengths', () => {
+		expect(referenceDurationIssues(omni(['a'], ['b']), (u) => lengths[u])).toEqual([]);
+		expect(referenceDurationIssues(omni(['unknown', 'b']), (u) => lengths[u])).toEqual([]);
+	});
+
+	it('names each file out of range and each type over the total', () => {
+		expect(referenceDurationIssues(omni(['c', 'd', 'e'], ['d', 'e']), (u) => lengths[u])).toEqual([
+			{ path: 'input.video_urls.0', message: 'must be a video file of 2 to 15 seconds (got 1 s)' },
+			{ path: 'input.video_urls', message: 'must total at most 15 seconds of video (got 17 s)' },
+			{ path: 'input.audio_urls', message: 'must total at most 15 seconds of audio (got 16 s)' },
+		]);
 	});
 });
