@@ -320,7 +320,7 @@ function invalidItem(ctx: IExecuteFunctions, i: number, mode: Mode, issues: Cont
 		const entry = issue.path.split('.')[2];
 		const where =
 			entry !== undefined && !field.endsWith('FrameUrl') ? ` (entry ${Number(entry) + 1})` : '';
-		return `${field}${where} ${issue.message}`;
+		return `${field}${where}: ${issue.message}`;
 	});
 	return new NodeOperationError(ctx.getNode(), `Invalid ${parts.join('; ')}`, {
 		itemIndex: i,

@@ -1,0 +1,213 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
+/**
+ * A real, pinned n8n for end-to-end runs: installed once into a cache folder outside the
+ * package (minutes, ~2 GB), then each run gets its own user folder with the packed package
+ * installed the way n8n installs community nodes — into <user folder>/.n8n/nodes, with no
+ * dependencies of its own, so `n8n-workflow` and `zod` must come from n8n.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const N8N_VERSION = process.env.N8N_E2E_VERSION ?? '2.8.4';
+export const CACHE_DIR =
+	process.env.N8N_E2E_CACHE ??
+	path.join(os.homedir(), '.cache', 'n8n-nodes-apixo', `n8n-${N8N_VERSION}`);
+const ROOT = path.resolve(__dirname, '..', '..');
+const n8nBin = () => path.join(CACHE_DIR, 'node_modules', '.bin', 'n8n');
+
+/** Install the pinned n8n into the cache folder when it is not there yet. */
+export async function ensureN8n(log: (line: string) => void = console.log): Promise<string> {
+	const stamp = path.join(CACHE_DIR, '.installed');
+	if (existsSync(stamp) && existsSync(n8nBin())) return n8nBin();
+	mkdirSync(CACHE_DIR, { recursive: true });
+	// n8n pins xlsx to a tarball on a host this machine cannot reach; the registry's 0.18.5 works.
+	writeFileSync(
+		path.join(CACHE_DIR, 'package.json'),
+		JSON.stringify({ name: 'n8n-e2e-host', private: true, overrides: { xlsx: '0.18.5' } }),
+	);
+	const started = Date.now();
+	log(`installing n8n ${N8N_VERSION} into ${CACHE_DIR} (once; a few minutes)`);
+	await run(
+		'npm',
+		['install', '--ignore-scripts', '--no-audit', '--no-fund', `n8n@${N8N_VERSION}`],
+		{
+			cwd: CACHE_DIR,
+			maxBuffer: 64 * 1024 * 1024,
+		},
+	);
+	await run('npm', ['rebuild', 'sqlite3'], { cwd: CACHE_DIR, maxBuffer: 64 * 1024 * 1024 });
+	writeFileSync(stamp, new Date().toISOString());
+	log(`n8n ${N8N_VERSION} installed in ${Math.round((Date.now() - started) / 1000)} s`);
+	return n8nBin();
+}
+
+/** `npm pack` of the built package (run `npm run build` first). */
+export async function packPackage(into: string): Promise<string> {
+	mkdirSync(into, { recursive: true });
+	await run('npm', ['pack', '--pack-destination', into], { cwd: ROOT });
+	const tarball = readdirSync(into).find(
+		(f) => f.startsWith('n8n-nodes-apixo-') && f.endsWith('.tgz'),
+	);
+	if (!tarball) throw new Error('npm pack produced no tarball');
+	return path.join(into, tarball);
+}
+
+export async function freePort(): Promise<number> {
+	const server = net.createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as net.AddressInfo;
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}
+
+export interface N8nInstance {
+	userFolder: string;
+	port: number;
+	baseUrl: string;
+	env: NodeJS.ProcessEnv;
+	/** Run an n8n CLI command against this instance's database. */
+	cli(
+		args: string[],
+		timeoutMs?: number,
+	): Promise<{ stdout: string; stderr: string; code: number }>;
+	importCredentials(credentials: unknown[]): Promise<void>;
+	importWorkflows(workflows: unknown[]): Promise<void>;
+	/** `n8n execute --id`: the run data of a workflow with a Manual Trigger. */
+	execute(workflowId: string): Promise<ExecutionResult>;
+	/** `n8n start` (webhooks of published workflows are live once this resolves). */
+	start(): Promise<void>;
+	logs(): string;
+	stop(): Promise<void>;
+}
+
+export interface ExecutionResult {
+	code: number;
+	runData: Record<
+		string,
+		Array<{ data?: { main: Array<Array<{ json: any; binary?: any }>> }; error?: any }>
+	>;
+	error?: { message: string; description?: string; context?: any };
+	stderr: string;
+}
+
+/** A fresh n8n user folder with the packed package installed as a community node. */
+export async function createInstance(tarball: string): Promise<N8nInstance> {
+	const bin = await ensureN8n();
+	const userFolder = mkdtempSync(path.join(os.tmpdir(), 'apixo-e2e-'));
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	mkdirSync(nodesDir, { recursive: true });
+	writeFileSync(
+		path.join(nodesDir, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true }),
+	);
+	await run('npm', ['install', '--omit=dev', '--omit=peer', '--no-audit', '--no-fund', tarball], {
+		cwd: nodesDir,
+	});
+	const port = await freePort();
+	// jest sets NODE_ENV=test, which changes how n8n's CLI behaves: give n8n a clean one.
+	const { NODE_ENV: _ignored, JEST_WORKER_ID: _worker, ...inherited } = process.env;
+	const env: NodeJS.ProcessEnv = {
+		...inherited,
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		WEBHOOK_URL: `http://127.0.0.1:${port}/`,
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+		N8N_LOG_LEVEL: 'info',
+		N8N_ENCRYPTION_KEY: 'apixo-e2e-encryption-key',
+		DB_SQLITE_POOL_SIZE: '2',
+	};
+	let server: ChildProcess | undefined;
+	let serverLog = '';
+
+	const cli = (args: string[], timeoutMs = 120_000) =>
+		new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
+			const child = spawn(bin, args, { env, cwd: userFolder });
+			let stdout = '';
+			let stderr = '';
+			child.stdout.on('data', (c) => (stdout += c));
+			child.stderr.on('data', (c) => (stderr += c));
+			const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+			child.on('close', (code) => {
+				clearTimeout(timer);
+				resolve({ stdout, stderr, code: code ?? -1 });
+			});
+		});
+
+	const importJson = async (kind: 'credentials' | 'workflow', data: unknown[]) => {
+		const file = path.join(userFolder, `import-${kind}-${Date.now()}.json`);
+		writeFileSync(file, JSON.stringify(data));
+		const result = await cli([`import:${kind}`, `--input=${file}`]);
+		if (result.code !== 0)
+			throw new Error(`n8n import:${kind} failed: ${result.stderr}${result.stdout}`);
+	};
+
+	return {
+		userFolder,
+		port,
+		baseUrl: `http://127.0.0.1:${port}`,
+		env,
+		cli,
+		importCredentials: (credentials) => importJson('credentials', credentials),
+		importWorkflows: (workflows) => importJson('workflow', workflows),
+		async execute(workflowId) {
+			const result = await cli(['execute', `--id=${workflowId}`, '--rawOutput']);
+			// --rawOutput prints the run as pretty JSON, possibly followed by an error report.
+			const lines = result.stdout.split('\n');
+			const first = lines.findIndex((line) => line.startsWith('{'));
+			const last = lines.findIndex((line, n) => n > first && line === '}');
+			let parsed: any = {};
+			try {
+				parsed = JSON.parse(lines.slice(first, last + 1).join('\n'));
+			} catch {
+				// n8n printed an error instead of run data
+			}
+			if (!parsed?.data?.resultData) {
+				throw new Error(
+					`n8n execute --id=${workflowId} gave no run data (exit ${result.code}):\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`,
+				);
+			}
+			return {
+				code: result.code,
+				runData: parsed?.data?.resultData?.runData ?? {},
+				error: parsed?.data?.resultData?.error,
+				stderr: result.stderr,
+			};
+		},
+		async start() {
+			server = spawn(bin, ['start'], { env, cwd: userFolder });
+			server.stdout!.on('data', (c) => (serverLog += c));
+			server.stderr!.on('data', (c) => (serverLog += c));
+			const deadline = Date.now() + 120_000;
+			while (!serverLog.includes('Editor is now accessible')) {
+				if (Date.now() > deadline || server.exitCode !== null) {
+					throw new Error(`n8n did not start:\n${serverLog.slice(-3000)}`);
+				}
+				await new Promise((r) => setTimeout(r, 250));
+			}
+		},
+		logs: () => serverLog,
+		async stop() {
+			if (server && server.exitCode === null) {
+				const exited = new Promise((resolve) => server!.once('exit', resolve));
+				server.kill('SIGTERM');
+				const timer = setTimeout(() => server!.kill('SIGKILL'), 15_000);
+				await exited;
+				clearTimeout(timer);
+			}
+			rmSync(userFolder, { recursive: true, force: true });
+		},
+	};
+}
