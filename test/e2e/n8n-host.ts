@@ -128,6 +128,8 @@ export async function createInstance(tarball: string): Promise<N8nInstance> {
 		N8N_LOG_LEVEL: 'info',
 		N8N_ENCRYPTION_KEY: 'apixo-e2e-encryption-key',
 		DB_SQLITE_POOL_SIZE: '2',
+		// Read/Write Files from Disk may write here (the examples save videos).
+		N8N_RESTRICT_FILE_ACCESS_TO: userFolder,
 	};
 	let server: ChildProcess | undefined;
 	let serverLog = '';
