@@ -1,15 +1,17 @@
 /* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
- * The main job: generate a video with the Seedance Mini node inside n8n's execution engine and
- * print the task, its state changes and the result URLs.
- * - no APIXO_API_KEY: against the embedded APIXO simulator (free, seconds);
- * - APIXO_API_KEY set: against the real API (creates a billed task: 480p, 4 s ≈ $0.19).
+ * `npm run demo`, the main job: the packed package in a real n8n runs a Seedance Mini workflow
+ * (generate, wait, download) and this prints the task, its state changes and the result URLs.
+ * - without APIXO_API_KEY: against the embedded APIXO simulator (free, seconds);
+ * - with APIXO_API_KEY: against the real API (creates a billed task: 480p, 4 s ≈ $0.19).
+ * The first run installs the pinned n8n into a cache folder (a few minutes).
  */
-process.env.N8N_LOG_LEVEL ??= 'info';
-process.env.N8N_LOG_OUTPUT ??= 'console';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
-import { runNode, shutdownN8n } from '../test/harness/n8n';
-import { SeedanceMini } from '../nodes/SeedanceMini/SeedanceMini.node';
+import { createInstance, packPackage } from '../test/e2e/n8n-host';
+import { apixoCredential, generateWorkflow } from '../test/e2e/workflows';
 import { startSimulator } from '../test/simulator/server';
 
 async function main() {
@@ -17,59 +19,64 @@ async function main() {
 	const sim = apiKey
 		? undefined
 		: await startSimulator({
-				timing: { pendingMs: 1500, processingMs: 3500 },
+				timing: { pendingMs: 2000, processingMs: 4000 },
 				resultBytes: 256 * 1024,
 			});
-	const credentials = apiKey
-		? { apiKey, baseUrl: process.env.APIXO_BASE_URL ?? 'https://api.apixo.ai/api/v1' }
-		: { apiKey: sim!.apiKey, baseUrl: sim!.baseUrl };
+	const baseUrl = apiKey
+		? (process.env.APIXO_BASE_URL ?? 'https://api.apixo.ai/api/v1')
+		: sim!.baseUrl;
 	console.log(
-		apiKey
-			? `Using the real APIXO API at ${credentials.baseUrl}`
-			: `Using the embedded APIXO simulator at ${credentials.baseUrl}`,
+		apiKey ? `APIXO API at ${baseUrl} (billed)` : `Embedded APIXO simulator at ${baseUrl}`,
 	);
 
-	const prompt =
-		process.argv.slice(2).join(' ') || 'a slow tracking shot through a foggy pine forest at dawn';
-	const started = Date.now();
-	const { items, error } = await runNode({
-		node: new SeedanceMini(),
-		parameters: {
-			operation: 'generate',
-			mode: 'text-to-video',
-			prompt,
-			resolution: '480p',
-			duration: 4,
-			aspectRatio: '16:9',
-			options: apiKey ? {} : { firstPollDelay: 1, pollInterval: 0.5 },
-		},
-		credentials: { apixoApi: credentials },
-	});
-	const seconds = ((Date.now() - started) / 1000).toFixed(1);
-	if (sim) {
-		const polls = sim.requests.filter((r) => r.endpoint === 'status');
-		const states = polls
-			.map((r) => ({
-				at: ((r.receivedAt - started) / 1000).toFixed(1),
-				state: (r.responseBody as any)?.data?.state ?? `HTTP ${r.status}`,
-			}))
-			.filter((poll, n, all) => n === 0 || poll.state !== all[n - 1].state)
-			.map((poll) => `${poll.at}s ${poll.state}`);
-		console.log(`State changes (${polls.length} status calls): ${states.join(' → ')}`);
-		await sim.close();
+	const tarball = await packPackage(mkdtempSync(path.join(os.tmpdir(), 'apixo-demo-pack-')));
+	const n8n = await createInstance(tarball);
+	try {
+		await n8n.importCredentials([apixoCredential(baseUrl, apiKey ?? sim!.apiKey)]);
+		const prompt =
+			process.argv.slice(2).join(' ') || 'a slow tracking shot through a foggy pine forest at dawn';
+		await n8n.importWorkflows([
+			generateWorkflow('demo', {
+				operation: 'generate',
+				mode: 'text-to-video',
+				prompt,
+				resolution: '480p',
+				duration: 4,
+				aspectRatio: '16:9',
+				options: apiKey
+					? { downloadVideo: true }
+					: { firstPollDelay: 1, pollInterval: 0.5, downloadVideo: true },
+			}),
+		]);
+		console.log(`Running the workflow in n8n: Manual Trigger → Seedance Mini ("${prompt}")`);
+		const started = Date.now();
+		// The node logs its progress (submit, every state change) at info level.
+		const result = await n8n.execute('demo', (line) => {
+			if (line.includes('Seedance Mini:'))
+				console.log(`  [${((Date.now() - started) / 1000).toFixed(1)} s] ${line.trim()}`);
+		});
+		const seconds = ((Date.now() - started) / 1000).toFixed(1);
+		if (result.error) {
+			console.error(
+				`Failed after ${seconds} s: ${result.error.message}\n${result.error.description ?? ''}`,
+			);
+			process.exitCode = 1;
+			return;
+		}
+		const item = result.runData['Seedance Mini'][0].data!.main[0][0];
+		console.log(
+			`Task ${item.json.taskId}: ${item.json.state} (estimated cost $${item.json.estimatedCostUsd}, ${seconds} s with n8n's start-up)`,
+		);
+		console.log('Result URLs:');
+		for (const url of item.json.resultUrls) console.log(`  ${url}`);
+		if (item.binary?.data)
+			console.log(
+				`Video in the item as binary: ${item.binary.data.fileName}, ${item.binary.data.fileSize}, ${item.binary.data.mimeType}`,
+			);
+	} finally {
+		await n8n.stop();
+		await sim?.close();
 	}
-	shutdownN8n();
-	if (error) {
-		console.error(`Failed after ${seconds} s: ${error.message}\n${error.description ?? ''}`);
-		process.exitCode = 1;
-		return;
-	}
-	const json = items[0].json;
-	console.log(
-		`Task ${json.taskId}: ${json.state} after ${seconds} s (estimated cost $${json.estimatedCostUsd})`,
-	);
-	console.log('Result URLs:');
-	for (const url of json.resultUrls as string[]) console.log(`  ${url}`);
 }
 
 main().catch((error) => {

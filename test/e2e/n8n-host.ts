@@ -79,7 +79,7 @@ export interface N8nInstance {
 	importCredentials(credentials: unknown[]): Promise<void>;
 	importWorkflows(workflows: unknown[]): Promise<void>;
 	/** `n8n execute --id`: the run data of a workflow with a Manual Trigger. */
-	execute(workflowId: string): Promise<ExecutionResult>;
+	execute(workflowId: string, onLine?: (line: string) => void): Promise<ExecutionResult>;
 	/** `n8n start` (webhooks of published workflows are live once this resolves). */
 	start(): Promise<void>;
 	logs(): string;
@@ -97,9 +97,12 @@ export interface ExecutionResult {
 }
 
 /** A fresh n8n user folder with the packed package installed as a community node. */
-export async function createInstance(tarball: string): Promise<N8nInstance> {
+export async function createInstance(
+	tarball: string,
+	options: { userFolder?: string; port?: number } = {},
+): Promise<N8nInstance> {
 	const bin = await ensureN8n();
-	const userFolder = mkdtempSync(path.join(os.tmpdir(), 'apixo-e2e-'));
+	const userFolder = options.userFolder ?? mkdtempSync(path.join(os.tmpdir(), 'apixo-e2e-'));
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodesDir, { recursive: true });
 	writeFileSync(
@@ -109,7 +112,7 @@ export async function createInstance(tarball: string): Promise<N8nInstance> {
 	await run('npm', ['install', '--omit=dev', '--omit=peer', '--no-audit', '--no-fund', tarball], {
 		cwd: nodesDir,
 	});
-	const port = await freePort();
+	const port = options.port ?? (await freePort());
 	// jest sets NODE_ENV=test, which changes how n8n's CLI behaves: give n8n a clean one.
 	const { NODE_ENV: _ignored, JEST_WORKER_ID: _worker, ...inherited } = process.env;
 	const env: NodeJS.ProcessEnv = {
@@ -134,13 +137,19 @@ export async function createInstance(tarball: string): Promise<N8nInstance> {
 	let server: ChildProcess | undefined;
 	let serverLog = '';
 
-	const cli = (args: string[], timeoutMs = 120_000) =>
+	const cli = (args: string[], timeoutMs = 120_000, onLine?: (line: string) => void) =>
 		new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
 			const child = spawn(bin, args, { env, cwd: userFolder });
 			let stdout = '';
 			let stderr = '';
-			child.stdout.on('data', (c) => (stdout += c));
-			child.stderr.on('data', (c) => (stderr += c));
+			const lines = (chunk: Buffer) =>
+				chunk
+					.toString()
+					.split('\n')
+					.filter(Boolean)
+					.forEach((l) => onLine?.(l));
+			child.stdout.on('data', (c) => ((stdout += c), lines(c)));
+			child.stderr.on('data', (c) => ((stderr += c), lines(c)));
 			const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 			child.on('close', (code) => {
 				clearTimeout(timer);
@@ -164,8 +173,12 @@ export async function createInstance(tarball: string): Promise<N8nInstance> {
 		cli,
 		importCredentials: (credentials) => importJson('credentials', credentials),
 		importWorkflows: (workflows) => importJson('workflow', workflows),
-		async execute(workflowId) {
-			const result = await cli(['execute', `--id=${workflowId}`, '--rawOutput']);
+		async execute(workflowId, onLine) {
+			const result = await cli(
+				['execute', `--id=${workflowId}`, '--rawOutput'],
+				40 * 60_000,
+				onLine,
+			);
 			// --rawOutput prints the run as pretty JSON, possibly followed by an error report.
 			const lines = result.stdout.split('\n');
 			const first = lines.findIndex((line) => line.startsWith('{'));
@@ -209,7 +222,7 @@ export async function createInstance(tarball: string): Promise<N8nInstance> {
 				await exited;
 				clearTimeout(timer);
 			}
-			rmSync(userFolder, { recursive: true, force: true });
+			if (!options.userFolder) rmSync(userFolder, { recursive: true, force: true });
 		},
 	};
 }

@@ -1,0 +1,55 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
+/**
+ * `npm run dev`: n8n's editor on http://127.0.0.1:5678 (N8N_PORT) with this package installed as
+ * a community node, an "APIXO (simulator)" credential pointing at a local simulator on :8787
+ * (slow enough to watch: 5 s pending, 15 s processing) and the examples imported.
+ * The n8n user folder stays in .dev-n8n/ between runs; Ctrl+C stops everything.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { createInstance, packPackage } from '../test/e2e/n8n-host';
+import { apixoCredential, CREDENTIAL_ID } from '../test/e2e/workflows';
+import { startSimulator } from '../test/simulator/server';
+
+const ROOT = path.resolve(__dirname, '..');
+
+async function main() {
+	const sim = await startSimulator({
+		port: Number(process.env.APIXO_SIM_PORT ?? 8787),
+		timing: { pendingMs: 5000, processingMs: 15000 },
+	});
+	const userFolder = path.join(ROOT, '.dev-n8n');
+	mkdirSync(userFolder, { recursive: true });
+	const tarball = await packPackage(mkdtempSync(path.join(os.tmpdir(), 'apixo-dev-pack-')));
+	const n8n = await createInstance(tarball, {
+		userFolder,
+		port: Number(process.env.N8N_PORT ?? 5678),
+	});
+	await n8n.importCredentials([apixoCredential(sim.baseUrl, sim.apiKey)]);
+	const examples = readdirSync(path.join(ROOT, 'examples')).map((file) => {
+		const workflow = JSON.parse(readFileSync(path.join(ROOT, 'examples', file), 'utf8'));
+		for (const node of workflow.nodes) {
+			if (node.credentials?.apixoApi)
+				node.credentials.apixoApi = { id: CREDENTIAL_ID, name: 'APIXO (simulator)' };
+		}
+		return { ...workflow, id: `dev${file.replace(/[^a-z]/g, '')}`.slice(0, 16) };
+	});
+	await n8n.importWorkflows(examples);
+	await n8n.start();
+	console.log(`n8n editor: ${n8n.baseUrl} (package ${path.basename(tarball)}, examples imported)`);
+	console.log(`APIXO simulator: ${sim.baseUrl} (key ${sim.apiKey}); Ctrl+C to stop`);
+	const stop = async () => {
+		await n8n.stop();
+		await sim.close();
+		process.exit(0);
+	};
+	process.on('SIGINT', stop);
+	process.on('SIGTERM', stop);
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});
