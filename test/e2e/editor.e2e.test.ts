@@ -93,7 +93,7 @@ async function visibleFields(): Promise<string[]> {
 		'[data-test-id="ndv"] [data-test-id="input-label"] label[for]',
 		(labels) =>
 			labels
-				.filter((label) => (label as HTMLElement).checkVisibility())
+				.filter((label) => (label as unknown as { checkVisibility(): boolean }).checkVisibility())
 				.map((label) => label.getAttribute('for') ?? ''),
 	);
 }
