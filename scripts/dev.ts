@@ -5,12 +5,12 @@
  * (slow enough to watch: 5 s pending, 15 s processing) and the examples imported.
  * The n8n user folder stays in .dev-n8n/ between runs; Ctrl+C stops everything.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { createInstance, packPackage } from '../test/e2e/n8n-host';
-import { apixoCredential, CREDENTIAL_ID } from '../test/e2e/workflows';
+import { apixoCredential, exampleWorkflows } from '../test/e2e/workflows';
 import { startSimulator } from '../test/simulator/server';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -28,14 +28,7 @@ async function main() {
 		port: Number(process.env.N8N_PORT ?? 5678),
 	});
 	await n8n.importCredentials([apixoCredential(sim.baseUrl, sim.apiKey)]);
-	const examples = readdirSync(path.join(ROOT, 'examples')).map((file) => {
-		const workflow = JSON.parse(readFileSync(path.join(ROOT, 'examples', file), 'utf8'));
-		for (const node of workflow.nodes) {
-			if (node.credentials?.apixoApi)
-				node.credentials.apixoApi = { id: CREDENTIAL_ID, name: 'APIXO (simulator)' };
-		}
-		return { ...workflow, id: `dev${file.replace(/[^a-z]/g, '')}`.slice(0, 16) };
-	});
+	const examples = exampleWorkflows('dev-');
 	await n8n.importWorkflows(examples);
 	await n8n.start();
 	console.log(`n8n editor: ${n8n.baseUrl} (package ${path.basename(tarball)}, examples imported)`);

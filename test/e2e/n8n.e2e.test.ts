@@ -6,32 +6,11 @@
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 
 import { startSimulator, type Simulator } from '../simulator/server';
 import { createInstance, packPackage, type N8nInstance } from './n8n-host';
-import { apixoCredential, CREDENTIAL_ID, generateWorkflow, triggerWorkflow } from './workflows';
-
-const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
-
-/** examples/*.json as users import them, pointed at the simulator credential and sped up. */
-function exampleWorkflows() {
-	return readdirSync(EXAMPLES)
-		.filter((file) => file.endsWith('.json'))
-		.map((file) => {
-			const workflow = JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8'));
-			for (const node of workflow.nodes) {
-				if (node.credentials?.apixoApi)
-					node.credentials.apixoApi = { id: CREDENTIAL_ID, name: 'APIXO (simulator)' };
-				if (node.type === 'n8n-nodes-apixo.seedanceMini')
-					node.parameters.options = { ...node.parameters.options, ...FAST };
-			}
-			return {
-				...workflow,
-				id: `ex-${file.replace(/\.json$/, '').replace(/[^a-z]/g, '')}`.slice(0, 36),
-			};
-		});
-}
+import { apixoCredential, exampleWorkflows, generateWorkflow, triggerWorkflow } from './workflows';
 
 const KEY = 'sk-e2e-SECRET-31415926';
 const FAST = { firstPollDelay: 0.3, pollInterval: 0.2, maxWait: 60 };
@@ -102,7 +81,7 @@ beforeAll(async () => {
 		generateWorkflow('invalid', generateParams('text-to-video', { duration: '={{ 42 }}' })),
 		generateWorkflow('failing', generateParams('text-to-video')),
 		triggerWorkflow('callback', WEBHOOK_ID, { token: TOKEN }, catcherUrl),
-		...exampleWorkflows(),
+		...exampleWorkflows('ex-', FAST),
 	]);
 }, 15 * 60_000);
 
@@ -159,11 +138,7 @@ describe('Seedance Mini in n8n (n8n execute)', () => {
 describe('examples', () => {
 	it('all import, and generate-and-save writes the video to disk', async () => {
 		const listed = await n8n.cli(['list:workflow']);
-		for (const file of readdirSync(EXAMPLES)) {
-			expect(listed.stdout).toContain(
-				JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8')).name,
-			);
-		}
+		for (const example of exampleWorkflows('ex-')) expect(listed.stdout).toContain(example.name);
 		const result = await n8n.execute('ex-generateandsave');
 		expect(result.error).toBeUndefined();
 		const saved = result.runData['Save Video'][0].data!.main[0][0].json;

@@ -1,6 +1,11 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /** Workflow JSON as n8n's import:workflow takes it, built from the node names users save. */
 
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
 export const CREDENTIAL_ID = 'apixoSimCred0001';
+const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 
 export function apixoCredential(baseUrl: string, apiKey: string) {
 	return {
@@ -83,4 +88,27 @@ export function triggerWorkflow(
 		],
 		connections: { 'APIXO Trigger': { main: [[{ node: 'Report', type: 'main', index: 0 }]] } },
 	};
+}
+
+/**
+ * examples/*.json as a user imports them, with the APIXO credential pointed at the simulator's,
+ * ids `<idPrefix><file name letters>`, and Seedance Mini options merged with `options`.
+ */
+export function exampleWorkflows(idPrefix: string, options: Record<string, unknown> = {}) {
+	return readdirSync(EXAMPLES)
+		.filter((file) => file.endsWith('.json'))
+		.map((file) => {
+			const workflow = JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8'));
+			for (const node of workflow.nodes) {
+				if (node.credentials?.apixoApi) node.credentials.apixoApi = credentials.apixoApi;
+				if (node.type === 'n8n-nodes-apixo.seedanceMini') {
+					node.parameters.options = { ...node.parameters.options, ...options };
+				}
+			}
+			return {
+				...workflow,
+				file,
+				id: `${idPrefix}${file.replace(/\.json$/, '').replace(/[^a-z]/g, '')}`.slice(0, 36),
+			};
+		});
 }
