@@ -43,11 +43,25 @@ export async function ensureN8n(log: (line: string) => void = console.log): Prom
 	);
 	const started = Date.now();
 	log(`installing n8n ${N8N_VERSION} into ${CACHE_DIR} (once; a few minutes)`);
-	const options = { cwd: CACHE_DIR, maxBuffer: 64 * 1024 * 1024, env: withNode(process.env) };
+	// Under `npm run`, npm exports this repo's .npmrc (ignore-scripts=true) as npm_config_*
+	// variables; the n8n install must not inherit them, or the SQLite driver is never built.
+	const clean = Object.fromEntries(
+		Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_config_')),
+	);
+	const options = { cwd: CACHE_DIR, maxBuffer: 64 * 1024 * 1024, env: withNode(clean) };
 	const spec = `n8n@${N8N_VERSION}`;
 	await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', spec], options);
 	// The SQLite driver is native: build it for the Node that will run n8n.
-	await run('npm', ['rebuild', 'sqlite3'], options);
+	await run('npm', ['rebuild', 'sqlite3', '--ignore-scripts=false'], options);
+	const driver = path.join(
+		CACHE_DIR,
+		'node_modules',
+		'sqlite3',
+		'build',
+		'Release',
+		'node_sqlite3.node',
+	);
+	if (!existsSync(driver)) throw new Error(`n8n's SQLite driver was not built (${driver})`);
 	writeFileSync(stamp, new Date().toISOString());
 	log(`n8n ${N8N_VERSION} installed in ${Math.round((Date.now() - started) / 1000)} s`);
 	return n8nBin();
