@@ -45,10 +45,11 @@ export async function waitForTask(
 ): Promise<WaitOutcome> {
 	const deadline = options.startedAt + settings.maxWaitMs;
 	let last: TaskData = options.known ?? { taskId, state: 'pending' };
+	const created = options.known?.createTime;
 	let nextPollAt = options.known
 		? Math.max(
 				Date.now() + settings.pollIntervalMs,
-				(options.known.createTime ?? options.startedAt) + settings.firstPollDelayMs,
+				(typeof created === 'number' ? created : options.startedAt) + settings.firstPollDelayMs,
 			)
 		: options.startedAt + settings.firstPollDelayMs;
 	let polls = 0;

@@ -330,7 +330,14 @@ export function validateSubmitBody(
 
 /** `{code, message, data}`: every APIXO answer, and the callback body. */
 export const envelope = <T extends z.ZodTypeAny>(data: T) =>
-	z.object({ code: z.number(), message: z.string().nullish(), data }).passthrough();
+	// `code` repeats the HTTP status; tolerate its absence (only `data` carries the answer).
+	z.object({ code: z.number().optional(), message: z.string().nullish(), data }).passthrough();
+
+/** Unix ms per the API page; numeric strings are read as numbers, other text is kept. */
+const timestamp = z
+	.union([z.number(), z.string()])
+	.nullish()
+	.transform((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v));
 
 export const submitDataSchema = z.object({ taskId: z.string().min(1) }).passthrough();
 export const submitResponseSchema = envelope(submitDataSchema);
@@ -342,9 +349,9 @@ export const taskDataSchema = z
 		resultJson: z.string().nullish(),
 		failCode: z.string().nullish(),
 		failMsg: z.string().nullish(),
-		createTime: z.number().nullish(),
-		completeTime: z.number().nullish(),
-		costTime: z.number().nullish(),
+		createTime: timestamp,
+		completeTime: timestamp,
+		costTime: timestamp,
 	})
 	.passthrough();
 export type TaskData = z.output<typeof taskDataSchema>;

@@ -8,9 +8,9 @@ export interface TaskResult {
 	videoUrl: string | null;
 	failCode: string | null;
 	failMsg: string | null;
-	createTime: number | null;
-	completeTime: number | null;
-	costTime: number | null;
+	createTime: number | string | null;
+	completeTime: number | string | null;
+	costTime: number | string | null;
 }
 
 export type ReadResult =
