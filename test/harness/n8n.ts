@@ -158,7 +158,8 @@ export interface RunNodeResult {
 	items: INodeExecutionData[];
 	/** The error that stopped the node, as n8n stored it. */
 	error?: Error & IDataObject;
-	run: IRun;
+	/** Absent when n8n refused to start the run. */
+	run?: IRun;
 }
 
 export const NODE_NAME = 'Node under test';
@@ -204,7 +205,13 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	});
 
 	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData);
-	const running = execution.processRunExecutionData(workflow);
+	let running: ReturnType<WorkflowExecute['processRunExecutionData']>;
+	try {
+		running = execution.processRunExecutionData(workflow);
+	} catch (error) {
+		// n8n refuses to start a workflow with issues (e.g. a required field left empty).
+		return { items: [], error: error as RunNodeResult['error'] };
+	}
 	const cancel = () => running.cancel();
 	options.signal?.addEventListener('abort', cancel, { once: true });
 	try {
