@@ -3,7 +3,8 @@
  * Pure zod + numbers: the nodes, the simulator and the tests all import it, so the API's rules
  * live here and nowhere else. Imports nothing from n8n.
  */
-import { z } from 'zod';
+// zod's v4 API (shipped inside zod 3.25, the version n8n provides): about 5× faster to parse.
+import { z } from 'zod/v4';
 
 export const MODEL_ID = 'seedance-2-0-mini';
 export const DEFAULT_BASE_URL = 'https://api.apixo.ai/api/v1';
@@ -88,11 +89,8 @@ export function showValue(value: unknown): string {
 	}
 }
 
-const expect =
-	(what: string): z.ZodErrorMap =>
-	(_issue, ctx) => ({
-		message: `must be ${what} (got ${showValue(ctx.data)})`,
-	});
+const expect = (what: string) => (issue: { input?: unknown }) =>
+	`must be ${what} (got ${showValue(issue.input)})`;
 
 const oneOf = (values: readonly string[]) => `one of ${values.map((v) => `"${v}"`).join(', ')}`;
 
@@ -100,7 +98,7 @@ const oneOf = (values: readonly string[]) => `one of ${values.map((v) => `"${v}"
 // Submit body
 
 const promptSchema = z
-	.string({ errorMap: expect('a non-empty text') })
+	.string({ error: expect('a non-empty text') })
 	.trim()
 	.min(1, { message: 'must not be empty or only spaces' });
 
@@ -110,7 +108,7 @@ const rule = <T>(allowed: string, parse: (value: unknown) => T | undefined) =>
 		const parsed = value === undefined ? undefined : parse(value);
 		if (parsed === undefined) {
 			ctx.addIssue({
-				code: z.ZodIssueCode.custom,
+				code: 'custom',
 				message: `must be ${allowed} (got ${showValue(value)})`,
 			});
 			return z.NEVER;
@@ -133,16 +131,16 @@ const durationSchema = rule(durationRule, (v) => {
 });
 
 const aspectRatioSchema = z.enum(ASPECT_RATIOS, {
-	errorMap: expect(oneOf(ASPECT_RATIOS)),
+	error: expect(oneOf(ASPECT_RATIOS)),
 });
 const booleanSchema = z.boolean({
-	errorMap: expect('true or false (a boolean, not a string)'),
+	error: expect('true or false (a boolean, not a string)'),
 });
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
 const mediaUrl = z
 	.union([z.string(), z.object({ url: z.string() }).passthrough()], {
-		errorMap: expect('a URL string or an object with a non-empty "url"'),
+		error: expect('a URL string or an object with a non-empty "url"'),
 	})
 	.transform((v) => (typeof v === 'string' ? v : v.url).trim())
 	.pipe(z.string().regex(HTTP_URL, { message: 'must be a public http(s) URL' }));
@@ -150,13 +148,13 @@ const mediaUrl = z
 const mediaList = (min: number, max: number, what: string) =>
 	z
 		.array(mediaUrl, {
-			errorMap: expect(`a list of ${min} to ${max} ${what} URLs`),
+			error: expect(`a list of ${min} to ${max} ${what} URLs`),
 		})
 		.min(min, { message: `must hold ${min} to ${max} ${what} URLs (got 0)` })
 		.superRefine((list, ctx) => {
 			if (list.length > max) {
 				ctx.addIssue({
-					code: z.ZodIssueCode.custom,
+					code: 'custom',
 					message: `must hold at most ${max} ${what} URLs (got ${list.length})`,
 				});
 			}
@@ -172,7 +170,7 @@ const common = {
 };
 
 const notIn = (mode: Mode) =>
-	z.undefined({ errorMap: expect(`left out: it is not used in ${mode} mode`) }).optional();
+	z.undefined({ error: expect(`left out: it is not used in ${mode} mode`) }).optional();
 
 const textToVideoInput = z.object({
 	mode: z.literal('text-to-video'),
@@ -204,20 +202,18 @@ const omniReferenceInput = z.object({
 
 const inputSchema = z
 	.discriminatedUnion('mode', [textToVideoInput, firstAndLastFramesInput, omniReferenceInput], {
-		errorMap: (issue, ctx) =>
-			issue.code === z.ZodIssueCode.invalid_union_discriminator
-				? {
-						message: `must be ${oneOf(MODES)} (got ${showValue((ctx.data as { mode?: unknown })?.mode)})`,
-					}
-				: {
-						message: `must be an object with the generation settings (got ${showValue(ctx.data)})`,
-					},
+		error: (issue) => {
+			const data = issue.input as { mode?: unknown } | undefined;
+			return issue.code === 'invalid_union'
+				? `must be ${oneOf(MODES)} (got ${showValue(data?.mode)})`
+				: `must be an object with the generation settings (got ${showValue(data)})`;
+		},
 	})
 	.superRefine((input, ctx) => {
 		if (input.mode !== 'omni_reference') return;
 		if (input.audio_urls?.length && !input.image_urls?.length && !input.video_urls?.length) {
 			ctx.addIssue({
-				code: z.ZodIssueCode.custom,
+				code: 'custom',
 				path: ['audio_urls'],
 				message:
 					'cannot be the only reference in omni_reference: add at least one image or video URL',
@@ -263,16 +259,16 @@ export function submitBodySchema(options: SubmitSchemaOptions = {}) {
 		.object(
 			{
 				request_type: z
-					.enum(REQUEST_TYPES, { errorMap: expect(oneOf(REQUEST_TYPES)) })
+					.enum(REQUEST_TYPES, { error: expect(oneOf(REQUEST_TYPES)) })
 					.default(DEFAULTS.requestType),
 				callback_url: z
-					.string({ errorMap: expect('an https URL') })
+					.string({ error: expect('an https URL') })
 					.trim()
 					.optional(),
-				provider: z.enum(PROVIDERS, { errorMap: expect(oneOf(PROVIDERS)) }).optional(),
+				provider: z.enum(PROVIDERS, { error: expect(oneOf(PROVIDERS)) }).optional(),
 				input: inputSchema,
 			},
-			{ errorMap: expect('a JSON object with "input"') },
+			{ error: expect('a JSON object with "input"') },
 		)
 		.superRefine((body, ctx) => {
 			if (body.request_type !== 'callback') return;
@@ -281,7 +277,7 @@ export function submitBodySchema(options: SubmitSchemaOptions = {}) {
 				: 'is required when request_type is "callback"';
 			if (problem)
 				ctx.addIssue({
-					code: z.ZodIssueCode.custom,
+					code: 'custom',
 					path: ['callback_url'],
 					message: problem,
 				});
@@ -298,11 +294,14 @@ export interface ContractIssue {
 	message: string;
 }
 
+/** For schemas without a message of their own: zod's default would say "Invalid input...". */
+export const requiredMessage = (issue: { code?: string; input?: unknown }) =>
+	issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined;
+
 export function toContractIssues(error: z.ZodError): ContractIssue[] {
 	return error.issues.map((issue) => ({
-		path: issue.path.join('.') || 'body',
-		// Only schemas without a message of their own say zod's bare "Required".
-		message: issue.message === 'Required' ? 'is required' : issue.message,
+		path: issue.path.map(String).join('.') || 'body',
+		message: issue.message,
 	}));
 }
 
@@ -314,12 +313,19 @@ export type SubmitValidation =
 	| { ok: true; body: SubmitBody }
 	| { ok: false; issues: ContractIssue[]; message: string };
 
+const submitSchemas: Record<string, ReturnType<typeof submitBodySchema>> = {};
+
 /** Validate and normalize a submit body exactly as the API page says the backend does. */
 export function validateSubmitBody(
 	raw: unknown,
 	options: SubmitSchemaOptions = {},
 ): SubmitValidation {
-	const parsed = submitBodySchema(options).safeParse(raw);
+	// Building a zod schema costs far more than using one: build each variant once.
+	const loopback = options.allowLoopbackHttpCallback === true;
+	const schema = (submitSchemas[String(loopback)] ??= submitBodySchema({
+		allowLoopbackHttpCallback: loopback,
+	}));
+	const parsed = schema.safeParse(raw, { error: requiredMessage });
 	if (parsed.success) return { ok: true, body: parsed.data };
 	const issues = toContractIssues(parsed.error);
 	return { ok: false, issues, message: describeIssues(issues) };
@@ -329,15 +335,15 @@ export function validateSubmitBody(
 // Responses
 
 /** `{code, message, data}`: every APIXO answer, and the callback body. */
-export const envelope = <T extends z.ZodTypeAny>(data: T) =>
+export const envelope = <T extends z.ZodType>(data: T) =>
 	// `code` repeats the HTTP status; tolerate its absence (only `data` carries the answer).
 	z.object({ code: z.number().optional(), message: z.string().nullish(), data }).passthrough();
 
 /** Unix ms per the API page; numeric strings are read as numbers, other text is kept. */
 const timestamp = z
 	.union([z.number(), z.string()])
-	.nullish()
-	.transform((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v));
+	.transform((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v))
+	.nullish();
 
 export const submitDataSchema = z.object({ taskId: z.string().min(1) }).passthrough();
 export const submitResponseSchema = envelope(submitDataSchema);

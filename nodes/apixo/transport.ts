@@ -16,7 +16,7 @@ import type {
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 
 import {
 	balanceResponseSchema,
@@ -65,7 +65,7 @@ export interface CallOptions {
 
 type Kind = 'read' | 'create';
 
-interface ApixoCall<T extends z.ZodTypeAny> {
+interface ApixoCall<T extends z.ZodType> {
 	kind: Kind;
 	what: string;
 	method: 'GET' | 'POST';
@@ -207,7 +207,7 @@ export function apixoApiError(
 	return error;
 }
 
-async function apixoRequest<T extends z.ZodTypeAny>(
+async function apixoRequest<T extends z.ZodType>(
 	ctx: IAllExecuteFunctions,
 	call: ApixoCall<T>,
 	options: CallOptions = {},

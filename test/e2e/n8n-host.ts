@@ -103,6 +103,8 @@ export interface N8nInstance {
 	/** `n8n start` (webhooks of published workflows are live once this resolves). */
 	start(): Promise<void>;
 	logs(): string;
+	/** The process id of the running `n8n start` (benchmarks read its memory). */
+	pid(): number | undefined;
 	stop(): Promise<void>;
 }
 
@@ -234,6 +236,7 @@ export async function createInstance(
 			}
 		},
 		logs: () => serverLog,
+		pid: () => server?.pid,
 		async stop() {
 			if (server && server.exitCode === null) {
 				const exited = new Promise((resolve) => server!.once('exit', resolve));

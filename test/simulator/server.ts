@@ -295,7 +295,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 			if (!task || dataOf(task).state !== 'success') return apiError(exchange, 404, 'No such file');
 			record.status = 200;
 			record.respondedAt = now();
-			return streamVideo(response, resultBytes);
+			return streamVideo(response, task.plan.resultBytes ?? resultBytes);
 		}
 		if (!record.path.startsWith(`${API_PREFIX}/`) || record.endpoint === 'unknown') {
 			return apiError(exchange, 404, `No route ${record.method} ${record.path}`);

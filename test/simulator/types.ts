@@ -28,6 +28,8 @@ export interface TaskPlan {
 	/** Raw resultJson override, e.g. 'not json'. */
 	resultJson?: string;
 	resultUrlCount?: number;
+	/** Size of this task's result file (default: the simulator's resultBytes). */
+	resultBytes?: number;
 }
 
 export interface Fault {

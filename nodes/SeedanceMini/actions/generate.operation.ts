@@ -253,10 +253,11 @@ export function toUrlList(value: unknown): unknown[] {
 	});
 }
 
-/** The API body a node item asks for, before validation. */
-function buildBody(ctx: IExecuteFunctions, i: number, mode: Mode): Record<string, unknown> {
-	const param = (name: string, fallback?: unknown) =>
-		ctx.getNodeParameter(name, i, fallback) as unknown;
+/** Reads one node parameter of the item being built. */
+export type ParameterReader = (name: string, fallback?: unknown) => unknown;
+
+/** The API body a node item asks for, before validation (pure: the benchmark calls it too). */
+export function buildBody(param: ParameterReader, mode: Mode): Record<string, unknown> {
 	const input: Record<string, unknown> = {
 		mode,
 		prompt: param('prompt'),
@@ -285,7 +286,7 @@ function buildBody(ctx: IExecuteFunctions, i: number, mode: Mode): Record<string
 	const requestType = param('requestType', 'async');
 	const body: Record<string, unknown> = { request_type: requestType, input };
 	if (requestType === 'callback') body.callback_url = param('callbackUrl', '');
-	const provider = (ctx.getNodeParameter('options', i, {}) as IDataObject).provider;
+	const provider = (param('options', {}) as IDataObject).provider;
 	if (provider !== undefined && provider !== '') body.provider = provider;
 	return body;
 }
@@ -346,9 +347,12 @@ function prepare(ctx: IExecuteFunctions, i: number, allowLoopbackHttp: boolean):
 			},
 		]);
 	}
-	const validation = validateSubmitBody(buildBody(ctx, i, mode), {
-		allowLoopbackHttpCallback: allowLoopbackHttp,
-	});
+	const validation = validateSubmitBody(
+		buildBody((name, fallback) => ctx.getNodeParameter(name, i, fallback), mode),
+		{
+			allowLoopbackHttpCallback: allowLoopbackHttp,
+		},
+	);
 	if (!validation.ok) throw invalidItem(ctx, i, mode, validation.issues);
 	const cost = estimateCost(validation.body.input);
 	const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
