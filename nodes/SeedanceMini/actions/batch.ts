@@ -20,10 +20,32 @@ export class Batch {
 
 	private readonly stop = new AbortController();
 
+	/**
+	 * One signal per running job, fanned out from `stop` by a single listener: dozens of waits
+	 * listening on one signal would trip Node's "possible EventTarget memory leak" warning.
+	 */
+	private readonly running = new Set<AbortController>();
+
 	constructor(private readonly ctx: IExecuteFunctions) {
 		const cancel = ctx.getExecutionCancelSignal();
 		if (cancel?.aborted) this.stop.abort();
 		cancel?.addEventListener('abort', () => this.stop.abort(), { once: true });
+		this.stop.signal.addEventListener(
+			'abort',
+			() => this.running.forEach((job) => job.abort(this.stop.signal.reason)),
+			{ once: true },
+		);
+	}
+
+	private async runJob(job: Job) {
+		const controller = new AbortController();
+		if (this.stop.signal.aborted) controller.abort(this.stop.signal.reason);
+		this.running.add(controller);
+		try {
+			return await settle(job.run(controller.signal));
+		} finally {
+			this.running.delete(controller);
+		}
 	}
 
 	get signal(): AbortSignal {
@@ -59,7 +81,7 @@ export class Batch {
 			jobs,
 			concurrency,
 			async (job) => {
-				const outcome = await settle(job.run(this.stop.signal));
+				const outcome = await this.runJob(job);
 				if (
 					outcome.status === 'rejected' &&
 					!continueOnFail &&
