@@ -8,5 +8,7 @@ module.exports = {
 	transform: {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
 	},
+	// The secrets sweep runs after every file (test/setup/sweep.ts).
+	setupFilesAfterEnv: ['<rootDir>/test/setup/sweep.ts'],
 	testTimeout: 30000,
 };

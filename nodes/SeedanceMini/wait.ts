@@ -9,7 +9,7 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { isFinalState, type TaskData } from '../apixo/contract';
 import { abortableSleep } from '../apixo/sleep';
-import { getTaskStatus, type RetryPolicy } from '../apixo/transport';
+import { DEFAULT_RETRY, getTaskStatus, type RetryPolicy } from '../apixo/transport';
 
 export interface PollSettings {
 	/** Wait before the first status call, from `startedAt`. */
@@ -69,10 +69,11 @@ export async function waitForTask(
 				signal: options.signal,
 				retry: {
 					...options.retry,
+					deadline,
 					// A hanging API must not hold the wait past maxWait.
 					timeoutMs: Math.max(
 						1000,
-						Math.min(options.retry?.timeoutMs ?? 30_000, deadline - Date.now()),
+						Math.min(options.retry?.timeoutMs ?? DEFAULT_RETRY.timeoutMs, deadline - Date.now()),
 					),
 				},
 			})
@@ -81,9 +82,12 @@ export async function waitForTask(
 				(error: Error) => ({ data: undefined, error }),
 			);
 		polls++;
+		let notBefore = 0;
 		if (read.data) {
 			last = read.data;
 		} else if (isTransient(read.error) && !options.signal?.aborted) {
+			const retryAfterMs = (read.error as NodeApiError).context.retryAfterMs;
+			if (typeof retryAfterMs === 'number') notBefore = Date.now() + retryAfterMs;
 			this.logger.warn(`Seedance Mini: status of ${taskId} unavailable, will poll again`, {
 				taskId,
 				error: read.error.message,
@@ -101,8 +105,10 @@ export async function waitForTask(
 		});
 		previousState = last.state;
 		if (isFinalState(last.state)) return { data: last, timedOut: false, polls };
-		if (Date.now() >= deadline) return { data: last, timedOut: true, polls };
-		nextPollAt = Date.now() + settings.pollIntervalMs;
+		// Out of time, or APIXO's Retry-After ends past maxWait: stop now, keeping the taskId.
+		if (Date.now() >= deadline || notBefore > deadline)
+			return { data: last, timedOut: true, polls };
+		nextPollAt = Math.max(Date.now() + settings.pollIntervalMs, notBefore);
 	}
 }
 

@@ -43,6 +43,11 @@ export interface RetryPolicy {
 	maxRetryAfterMs: number;
 	/** Per-request timeout. */
 	timeoutMs: number;
+	/**
+	 * Epoch ms: a retry whose wait would end later is not made (the error stays retryable), so a
+	 * caller's own time limit (maxWait) holds through backoff and Retry-After waits.
+	 */
+	deadline?: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -252,6 +257,10 @@ async function apixoRequest<T extends z.ZodType>(
 
 	for (let attempt = 1; ; attempt++) {
 		const last = attempt >= policy.maxAttempts;
+		/** Whether another attempt after `delayMs` is allowed. */
+		const mayRetryAfter = (delayMs: number) =>
+			!last && (policy.deadline === undefined || Date.now() + delayMs < policy.deadline);
+		const backoff = backoffDelay(attempt, policy, options.random);
 		let response: { statusCode: number; headers: IDataObject; body: unknown };
 		try {
 			response = await ctx.helpers.httpRequestWithAuthentication.call(
@@ -265,8 +274,8 @@ async function apixoRequest<T extends z.ZodType>(
 			const code = errorCode(error) ?? 'connection error';
 			const retryable = call.kind === 'read' ? TRANSIENT.has(code) : NOT_SENT.has(code);
 			ctx.logger.debug(`APIXO ${call.what}: ${code}`, { attempt, taskId: call.taskId });
-			if (retryable && !last) {
-				await wait(backoffDelay(attempt, policy, options.random));
+			if (retryable && mayRetryAfter(backoff)) {
+				await wait(backoff);
 				continue;
 			}
 			throw fail({
@@ -295,8 +304,8 @@ async function apixoRequest<T extends z.ZodType>(
 			const parsed = call.schema.safeParse(body);
 			if (parsed.success) return parsed.data;
 			ctx.logger.debug(`APIXO ${call.what}: unreadable answer`, { attempt, taskId: call.taskId });
-			if (call.kind === 'read' && !last) {
-				await wait(backoffDelay(attempt, policy, options.random));
+			if (call.kind === 'read' && mayRetryAfter(backoff)) {
+				await wait(backoff);
 				continue;
 			}
 			throw fail({
@@ -329,10 +338,12 @@ async function apixoRequest<T extends z.ZodType>(
 					action: `APIXO asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After): retry after that`,
 				});
 			}
-			await wait(retryAfterMs ?? backoffDelay(attempt, policy, options.random));
-			continue;
+			if (mayRetryAfter(retryAfterMs ?? backoff)) {
+				await wait(retryAfterMs ?? backoff);
+				continue;
+			}
 		}
-		throw fail({
+		const error = fail({
 			httpCode: status,
 			apiMessage,
 			retryable: call.kind === 'read' && RETRY_STATUS_READ.has(status),
@@ -345,6 +356,9 @@ async function apixoRequest<T extends z.ZodType>(
 						? `APIXO answered with a redirect: check the base URL (${normalizeBaseUrl(credentials.baseUrl)})`
 						: undefined,
 		});
+		// The poll loop must not call again before APIXO allowed it.
+		if (retryAfterMs !== undefined) error.context.retryAfterMs = retryAfterMs;
+		throw error;
 	}
 }
 

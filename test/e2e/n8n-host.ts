@@ -12,6 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { addSecret, collect } from '../harness/sweep';
+
 const run = promisify(execFile);
 
 export const N8N_VERSION = process.env.N8N_E2E_VERSION ?? '2.8.4';
@@ -170,8 +172,8 @@ export async function createInstance(
 					.split('\n')
 					.filter(Boolean)
 					.forEach((l) => onLine?.(l));
-			child.stdout.on('data', (c) => ((stdout += c), lines(c)));
-			child.stderr.on('data', (c) => ((stderr += c), lines(c)));
+			child.stdout.on('data', (c) => ((stdout += c), lines(c), collect('n8n cli', String(c))));
+			child.stderr.on('data', (c) => ((stderr += c), lines(c), collect('n8n cli', String(c))));
 			const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 			child.on('close', (code) => {
 				clearTimeout(timer);
@@ -193,7 +195,11 @@ export async function createInstance(
 		baseUrl: `http://127.0.0.1:${port}`,
 		env,
 		cli,
-		importCredentials: (credentials) => importJson('credentials', credentials),
+		importCredentials: (credentials) => {
+			for (const c of credentials as Array<{ data?: { apiKey?: string } }>)
+				addSecret(c.data?.apiKey);
+			return importJson('credentials', credentials);
+		},
 		importWorkflows: (workflows) => importJson('workflow', workflows),
 		async execute(workflowId, onLine) {
 			const result = await cli(
@@ -225,8 +231,9 @@ export async function createInstance(
 		},
 		async start() {
 			server = spawn(bin, ['start'], { env, cwd: userFolder });
-			server.stdout!.on('data', (c) => (serverLog += c));
-			server.stderr!.on('data', (c) => (serverLog += c));
+			const log = (c: Buffer) => ((serverLog += c), collect('n8n log', String(c)));
+			server.stdout!.on('data', log);
+			server.stderr!.on('data', log);
 			const deadline = Date.now() + 120_000;
 			while (!serverLog.includes('Editor is now accessible')) {
 				if (Date.now() > deadline || server.exitCode !== null) {

@@ -39,16 +39,38 @@ import {
 	createDeferredPromise,
 	createRunExecutionData,
 	ICredentialsHelper,
+	LoggerProxy,
 	NodeConnectionTypes,
 	Workflow,
 } from 'n8n-workflow';
 
 import { ApixoApi } from '../../credentials/ApixoApi.credentials';
+import { addSecret, collect } from './sweep';
 
 // The DI container n8n-core itself uses (it may carry its own copy of @n8n/di).
 const { Container } = require(
 	require.resolve('@n8n/di', { paths: [path.dirname(require.resolve('n8n-core'))] }),
 ) as typeof import('@n8n/di');
+
+// n8n's logger, as node contexts get it (Container.get(Logger)), replaced by one that hands every
+// line, at every level, to the secrets sweep; errors still reach the console.
+const { Logger } = require(
+	require.resolve('@n8n/backend-common', { paths: [path.dirname(require.resolve('n8n-core'))] }),
+) as typeof import('@n8n/backend-common');
+const logLine =
+	(level: 'error' | 'warn' | 'info' | 'debug') => (message: string, meta?: object) => {
+		collect(`log.${level}`, meta ? `${message} ${JSON.stringify(meta)}` : message);
+		if (level === 'error') console.error(message, meta ?? '');
+	};
+const capturingLogger = {
+	error: logLine('error'),
+	warn: logLine('warn'),
+	info: logLine('info'),
+	debug: logLine('debug'),
+	scoped: () => capturingLogger,
+};
+Container.set(Logger, capturingLogger as unknown as InstanceType<typeof Logger>);
+LoggerProxy.init(capturingLogger);
 
 const credentialTypes: Record<string, ICredentialType> = { apixoApi: new ApixoApi() };
 
@@ -165,6 +187,14 @@ export interface RunNodeResult {
 export const NODE_NAME = 'Node under test';
 
 export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
+	const result = await runNodeOnce(options);
+	for (const data of Object.values(options.credentials ?? {})) addSecret(data.apiKey as string);
+	collect('output', result.items);
+	if (result.error) collect('error', result.error);
+	return result;
+}
+
+async function runNodeOnce(options: RunNodeOptions): Promise<RunNodeResult> {
 	await initBinaryData();
 	const type = 'test.nodeUnderTest';
 	const nodeTypes: INodeTypes = {

@@ -20,6 +20,7 @@ import type {
 import { deepCopy, Workflow } from 'n8n-workflow';
 
 import { createAdditionalData } from './n8n';
+import { addSecret, collect } from './sweep';
 
 export interface TriggerServer {
 	url: string;
@@ -36,6 +37,8 @@ export async function startTriggerServer(options: {
 	parameters: INode['parameters'];
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 }): Promise<TriggerServer> {
+	addSecret(options.parameters.token as string | undefined);
+	for (const data of Object.values(options.credentials ?? {})) addSecret(data.apiKey as string);
 	const node: INode = {
 		id: 'trigger',
 		name: 'APIXO Trigger',
@@ -63,6 +66,7 @@ export async function startTriggerServer(options: {
 		const text = Buffer.concat(chunks).toString('utf8');
 		const send = (status: number, body: unknown) => {
 			if (res.headersSent) return;
+			collect('webhook response', body);
 			if (status >= 500) crashes.push(`${status} ${JSON.stringify(body)}`);
 			res.writeHead(status, { 'content-type': 'application/json' });
 			res.end(JSON.stringify(body));
@@ -120,7 +124,10 @@ export async function startTriggerServer(options: {
 			);
 			const result = await options.node.webhook!.call(context);
 			if (result.noWebhookResponse) return;
-			if (result.workflowData) executions.push(result.workflowData[0].map((item) => item.json));
+			if (result.workflowData) {
+				executions.push(result.workflowData[0].map((item) => item.json));
+				collect('trigger output', result.workflowData);
+			}
 			send(200, result.webhookResponse ?? { message: 'Workflow was started' });
 		} catch (error) {
 			send(500, { message: (error as Error).message });

@@ -19,6 +19,7 @@ import {
 	MODEL_ID,
 	validateSubmitBody,
 } from '../../nodes/apixo/contract';
+import { addSecret, collectOtherHost } from '../harness/sweep';
 import { postCallback } from './callbacks';
 import { streamVideo } from './files';
 import { finalAt, taskData, type Timing } from './tasks';
@@ -59,6 +60,7 @@ interface Exchange {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
 	const apiKeys = options.apiKeys ?? ['sim-key'];
+	addSecret(...apiKeys);
 	const timing: Timing = options.timing ?? { pendingMs: 1000, processingMs: 3000 };
 	const resultBytes = options.resultBytes ?? 1024 * 1024;
 	const callbackTimeoutMs = options.callback?.timeoutMs ?? 30_000;
@@ -214,6 +216,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 			receivedAt,
 		};
 		requests.push(record);
+		if (host === 'file')
+			collectOtherHost({ url: `${fileOrigin}${path}`, authorization: req.headers.authorization });
 		const exchange: Exchange = { record, isJson, request: req, response: res };
 		if (options.log)
 			res.on('close', () =>
@@ -240,6 +244,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
 	function applyFault(exchange: Exchange, fault: Fault): void {
 		const { record, request } = exchange;
+		// "The task was made, then the answer was lost": any submit fault but a delay can do it.
+		if (fault.createTask && record.endpoint === 'submit' && fault.kind !== 'delay')
+			createTask(record);
 		switch (fault.kind) {
 			case 'reset':
 				record.status = 0;
@@ -260,7 +267,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 				});
 			case 'http': {
 				const status = fault.status ?? 500;
-				if (fault.createTask && record.endpoint === 'submit') createTask(record);
 				const headers: Record<string, string> = {};
 				if (fault.retryAfterSeconds !== undefined)
 					headers['Retry-After'] = String(fault.retryAfterSeconds);

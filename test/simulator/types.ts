@@ -45,7 +45,7 @@ export interface Fault {
 	/** Seconds from now, sent as an HTTP-date Retry-After. */
 	retryAfterDate?: number;
 	delayMs?: number;
-	/** Submit 5xx only: create the task before failing ("500 after the task was made"). */
+	/** Submit faults (not delay): create the task before failing ("500 after the task was made"). */
 	createTask?: boolean;
 }
 
