@@ -26,7 +26,9 @@ export function parseDelivery(body: unknown): Parsed {
 		const where = issue.path.join('.') || 'body';
 		const seen = issue.path.reduce<unknown>(
 			(value, key) =>
-				value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined,
+				value && typeof value === 'object'
+					? (value as Record<PropertyKey, unknown>)[key]
+					: undefined,
 			body,
 		);
 		return { ok: false, error: `${where} is missing or invalid (got ${showValue(seen)})` };

@@ -30,6 +30,8 @@ export async function downloadVideo(
 			encoding: 'stream',
 			returnFullResponse: true,
 			timeout: 120_000,
+			// Stopping the execution stops a download too (plain httpRequest is not tied to it).
+			abortSignal: this.getExecutionCancelSignal(),
 		})) as { body: BinarySource };
 		return await this.helpers.prepareBinaryData(response.body, `${taskId}.mp4`, 'video/mp4');
 	} catch (error) {
