@@ -10,5 +10,6 @@ module.exports = {
 	},
 	// The secrets sweep runs after every file (test/setup/sweep.ts).
 	setupFilesAfterEnv: ['<rootDir>/test/setup/sweep.ts'],
+	globalSetup: '<rootDir>/test/setup/clear-results.ts',
 	testTimeout: 30000,
 };

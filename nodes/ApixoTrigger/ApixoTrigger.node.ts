@@ -147,7 +147,10 @@ export class ApixoTrigger implements INodeType {
 		const body = this.getBodyData();
 		const parsed = parseDelivery(body);
 		if (!parsed.ok) return reply({ status: 400, body: { received: false, error: parsed.error } });
-		if (!isFinal(parsed.data)) return ignore(`state ${parsed.data.state} is not final`);
+		// A long state string is not echoed back whole.
+		const state =
+			parsed.data.state.length > 80 ? `${parsed.data.state.slice(0, 77)}...` : parsed.data.state;
+		if (!isFinal(parsed.data)) return ignore(`state ${state} is not final`);
 
 		const options = this.getNodeParameter('options', {}) as IDataObject;
 		const recent = new RecentDeliveries(
@@ -178,8 +181,14 @@ export class ApixoTrigger implements INodeType {
 		const states = this.getNodeParameter('states', ['success', 'failed']) as string[];
 		if (!states.includes(data.state)) return ignore(`state ${data.state} is not selected`);
 		const key = RecentDeliveries.key(data);
-		if (key !== claimed && recent.has(key)) return ignore('duplicate delivery');
-		recent.add(key);
+		if (key !== claimed) {
+			// APIXO's state differs from the delivery's claim: remember the real one instead.
+			recent.remove(claimed);
+			if (recent.has(key)) return ignore('duplicate delivery');
+			recent.add(key);
+		} else if (!verified) {
+			recent.add(key);
+		}
 
 		const read = readTaskResult(data);
 		const json: IDataObject = { ...read.result, verified };

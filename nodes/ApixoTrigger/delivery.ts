@@ -20,6 +20,11 @@ export function parseDelivery(body: unknown): Parsed {
 			error: `body must be a JSON object like {"code":200,"data":{"taskId":…,"state":…}} (got ${showValue(body)})`,
 		};
 	}
+	// JSON.parse keeps "__proto__" as an own key; copied onto a new object it would become the
+	// prototype and supply fields the schema never checked.
+	if (hasProtoKey(body)) {
+		return { ok: false, error: 'body must not contain a "__proto__" key' };
+	}
 	const parsed = callbackPayloadSchema.safeParse(body);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
@@ -36,6 +41,12 @@ export function parseDelivery(body: unknown): Parsed {
 	const read = readTaskResult(parsed.data.data);
 	if (!read.ok) return { ok: false, error: `data.${read.message}` };
 	return { ok: true, data: parsed.data.data, result: read.result };
+}
+
+function hasProtoKey(value: unknown, depth = 0): boolean {
+	if (!value || typeof value !== 'object' || depth > 32) return false;
+	if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return true;
+	return Object.values(value).some((child) => hasProtoKey(child, depth + 1));
 }
 
 /** Constant-time token check: hashing first makes the comparison independent of length too. */

@@ -383,12 +383,20 @@ function checkCell(cell: Cell, { items, error }: RunNodeResult) {
 	expect(`${output}${deepText(error)}`).not.toContain('SECRET');
 }
 
-describe.each([
+/** `npm run test:soak` plays the matrix several times (SOAK_ROUNDS): timing bugs show up there. */
+const ROUNDS = Number(process.env.SOAK_ROUNDS ?? 1);
+const GROUPS = [
 	['submit', SUBMIT_CELLS],
 	['status (Generate waiting for the task)', STATUS_CELLS],
 	['maxWait under a failing API', MAX_WAIT_CELLS],
 	['task outcome', TASK_CELLS],
-] as const)('fault matrix: %s', (_group, cells) => {
+] as const;
+
+describe.each(
+	Array.from({ length: ROUNDS }, (_, round) =>
+		GROUPS.map(([group, cells]) => [ROUNDS > 1 ? `${group} (round ${round + 1})` : group, cells]),
+	).flat(),
+)('fault matrix: %s', (_group, cells) => {
 	it.each(cells as Cell[])('$name', async (cell) => {
 		checkCell(cell, await runCell(cell));
 	});
