@@ -3,8 +3,8 @@ module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
-	// test/e2e runs a real n8n and has its own command (npm run test:e2e).
-	testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
+	// test/e2e and test/queue run a real n8n and have their own commands (test:e2e, test:queue).
+	testPathIgnorePatterns: ['/node_modules/', '/test/e2e/', '/test/queue/'],
 	transform: {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
 	},

@@ -17,7 +17,13 @@ import {
 	packPackage,
 	type N8nInstance,
 } from '../../test/e2e/n8n-host';
-import { apixoCredential, CREDENTIAL_ID } from '../../test/e2e/workflows';
+import {
+	apixoCredential,
+	CREDENTIAL_ID,
+	n8nNode,
+	pairWorkflow,
+	webhookNode,
+} from '../../test/e2e/workflows';
 import { startSimulator, type Simulator } from '../../test/simulator/server';
 import type { Figure } from './report';
 
@@ -28,48 +34,11 @@ const TOKEN = 'bench-SECRET-token';
 const MB = 1024 * 1024;
 const SIZES_MB = [50, 200, 500];
 
-let nodeSeq = 0;
-const node = (name: string, type: string, parameters: Record<string, unknown>, extra = {}) => ({
-	id: `bench-node-${++nodeSeq}`,
-	name,
-	type,
-	typeVersion: 1,
-	position: [220 * nodeSeq, 0],
-	parameters,
-	...extra,
-});
-
-/** A published workflow: `first` → `second`. */
-function workflow(id: string, first: ReturnType<typeof node>, second: ReturnType<typeof node>) {
-	return {
-		id,
-		name: `Benchmark ${id}`,
-		active: false,
-		settings: {},
-		nodes: [first, second],
-		connections: { [first.name]: { main: [[{ node: second.name, type: 'main', index: 0 }]] } },
-	};
-}
-
-const webhook = (webhookPath: string, responseMode: 'lastNode' | 'onReceived') =>
-	node(
-		'Webhook',
-		'n8n-nodes-base.webhook',
-		{
-			httpMethod: 'POST',
-			path: webhookPath,
-			responseMode,
-			...(responseMode === 'lastNode' ? { responseData: 'firstEntryJson' } : {}),
-			options: {},
-		},
-		{ typeVersion: 2, webhookId: `bench-${webhookPath}` },
-	);
-
 const WORKFLOWS = [
-	workflow(
+	pairWorkflow(
 		'benchDownloadApixo',
-		webhook('download-apixo', 'lastNode'),
-		node(
+		webhookNode('download-apixo', 'lastNode'),
+		n8nNode(
 			'Seedance Mini',
 			'n8n-nodes-apixo.seedanceMini',
 			{
@@ -80,10 +49,10 @@ const WORKFLOWS = [
 			{ credentials: { apixoApi: { id: CREDENTIAL_ID, name: 'APIXO (simulator)' } } },
 		),
 	),
-	workflow(
+	pairWorkflow(
 		'benchDownloadHttp',
-		webhook('download-http', 'lastNode'),
-		node(
+		webhookNode('download-http', 'lastNode'),
+		n8nNode(
 			'HTTP Request',
 			'n8n-nodes-base.httpRequest',
 			{
@@ -93,20 +62,20 @@ const WORKFLOWS = [
 			{ typeVersion: 4.2 },
 		),
 	),
-	workflow(
+	pairWorkflow(
 		'benchTriggerApixo',
-		node(
+		n8nNode(
 			'APIXO Trigger',
 			'n8n-nodes-apixo.apixoTrigger',
 			{ token: TOKEN },
 			{ webhookId: 'bench-apixo-trigger' },
 		),
-		node('Done', 'n8n-nodes-base.noOp', {}),
+		n8nNode('Done', 'n8n-nodes-base.noOp', {}),
 	),
-	workflow(
+	pairWorkflow(
 		'benchTriggerWebhook',
-		webhook('callback-webhook', 'onReceived'),
-		node('Done', 'n8n-nodes-base.noOp', {}),
+		webhookNode('callback-webhook', 'onReceived'),
+		n8nNode('Done', 'n8n-nodes-base.noOp', {}),
 	),
 ];
 

@@ -5,7 +5,7 @@
  * installed the way n8n installs community nodes — into <user folder>/.n8n/nodes, with no
  * dependencies of its own, so `n8n-workflow` and `zod` must come from n8n.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -104,9 +104,28 @@ export interface N8nInstance {
 	execute(workflowId: string, onLine?: (line: string) => void): Promise<ExecutionResult>;
 	/** `n8n start` (webhooks of published workflows are live once this resolves). */
 	start(): Promise<void>;
+	/**
+	 * Another n8n process on this user folder (`n8n worker`, `n8n webhook`...), resolved once its
+	 * log shows `readyText`; `stop()` stops it with the rest.
+	 */
+	spawn(
+		name: string,
+		args: string[],
+		readyText: string,
+		env?: Record<string, string>,
+	): Promise<N8nProcess>;
+	/** n8n's REST API on the main instance, as the owner (set up and logged in on first use). */
+	rest(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
 	logs(): string;
 	/** The process id of the running `n8n start` (benchmarks read its memory). */
 	pid(): number | undefined;
+	stop(): Promise<void>;
+}
+
+export interface N8nProcess {
+	name: string;
+	pid: number | undefined;
+	logs(): string;
 	stop(): Promise<void>;
 }
 
@@ -123,7 +142,7 @@ export interface ExecutionResult {
 /** A fresh n8n user folder with the packed package installed as a community node. */
 export async function createInstance(
 	tarball: string,
-	options: { userFolder?: string; port?: number } = {},
+	options: { userFolder?: string; port?: number; env?: Record<string, string> } = {},
 ): Promise<N8nInstance> {
 	const bin = await ensureN8n();
 	const userFolder = options.userFolder ?? mkdtempSync(path.join(os.tmpdir(), 'apixo-e2e-'));
@@ -157,9 +176,10 @@ export async function createInstance(
 		DB_SQLITE_POOL_SIZE: '2',
 		// Read/Write Files from Disk may write here (the examples save videos).
 		N8N_RESTRICT_FILE_ACCESS_TO: userFolder,
+		...options.env,
 	});
-	let server: ChildProcess | undefined;
-	let serverLog = '';
+	const processes: N8nProcess[] = [];
+	let server: N8nProcess | undefined;
 
 	const cli = (args: string[], timeoutMs = 120_000, onLine?: (line: string) => void) =>
 		new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
@@ -189,8 +209,75 @@ export async function createInstance(
 			throw new Error(`n8n import:${kind} failed: ${result.stderr}${result.stdout}`);
 	};
 
+	const spawnProcess: N8nInstance['spawn'] = async (name, args, readyText, extraEnv = {}) => {
+		const child = spawn(bin, args, { env: { ...env, ...extraEnv }, cwd: userFolder });
+		let log = '';
+		const onData = (c: Buffer) => ((log += c), collect(`n8n ${name} log`, String(c)));
+		child.stdout.on('data', onData);
+		child.stderr.on('data', onData);
+		const handle: N8nProcess = {
+			name,
+			pid: child.pid,
+			logs: () => log,
+			async stop() {
+				if (child.exitCode !== null || child.signalCode !== null) return;
+				const exited = new Promise((resolve) => child.once('exit', resolve));
+				child.kill('SIGTERM');
+				const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+				await exited;
+				clearTimeout(timer);
+			},
+		};
+		processes.push(handle);
+		const deadline = Date.now() + 180_000;
+		while (!log.includes(readyText)) {
+			if (Date.now() > deadline || child.exitCode !== null) {
+				throw new Error(`n8n ${name} did not start:\n${log.slice(-3000)}`);
+			}
+			await new Promise((r) => setTimeout(r, 250));
+		}
+		return handle;
+	};
+
+	let cookie: string | undefined;
+	const owner = { email: 'owner@example.com', password: 'Apixo-e2e-Passw0rd' };
+	const call = async (method: string, route: string, body?: unknown) => {
+		const response = await fetch(`http://127.0.0.1:${port}${route}`, {
+			method,
+			headers: {
+				'content-type': 'application/json',
+				// n8n ties the auth cookie to the browser id it was issued for.
+				'browser-id': 'apixo-e2e',
+				...(cookie ? { cookie } : {}),
+			},
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const setCookie = response.headers.get('set-cookie');
+		if (setCookie?.startsWith('n8n-auth=')) cookie = setCookie.split(';')[0];
+		const text = await response.text();
+		let json: any;
+		try {
+			json = JSON.parse(text);
+		} catch {
+			json = text;
+		}
+		return { status: response.status, json };
+	};
+	const rest: N8nInstance['rest'] = async (method, route, body) => {
+		if (!cookie) {
+			await call('POST', '/rest/owner/setup', { ...owner, firstName: 'E2E', lastName: 'Owner' });
+			const login = await call('POST', '/rest/login', {
+				emailOrLdapLoginId: owner.email,
+				password: owner.password,
+			});
+			if (login.status !== 200) throw new Error(`n8n login failed: ${JSON.stringify(login.json)}`);
+		}
+		return await call(method, route, body);
+	};
+
 	return {
 		userFolder,
+		rest,
 		port,
 		baseUrl: `http://127.0.0.1:${port}`,
 		env,
@@ -230,28 +317,13 @@ export async function createInstance(
 			};
 		},
 		async start() {
-			server = spawn(bin, ['start'], { env, cwd: userFolder });
-			const log = (c: Buffer) => ((serverLog += c), collect('n8n log', String(c)));
-			server.stdout!.on('data', log);
-			server.stderr!.on('data', log);
-			const deadline = Date.now() + 120_000;
-			while (!serverLog.includes('Editor is now accessible')) {
-				if (Date.now() > deadline || server.exitCode !== null) {
-					throw new Error(`n8n did not start:\n${serverLog.slice(-3000)}`);
-				}
-				await new Promise((r) => setTimeout(r, 250));
-			}
+			server = await spawnProcess('main', ['start'], 'Editor is now accessible');
 		},
-		logs: () => serverLog,
+		spawn: spawnProcess,
+		logs: () => server?.logs() ?? '',
 		pid: () => server?.pid,
 		async stop() {
-			if (server && server.exitCode === null) {
-				const exited = new Promise((resolve) => server!.once('exit', resolve));
-				server.kill('SIGTERM');
-				const timer = setTimeout(() => server!.kill('SIGKILL'), 15_000);
-				await exited;
-				clearTimeout(timer);
-			}
+			await Promise.all(processes.map((p) => p.stop()));
 			if (!options.userFolder) rmSync(userFolder, { recursive: true, force: true });
 		},
 	};

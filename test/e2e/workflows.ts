@@ -112,3 +112,53 @@ export function exampleWorkflows(idPrefix: string, options: Record<string, unkno
 			};
 		});
 }
+
+let nodeSeq = 0;
+/** One node of a workflow built by hand (ids and positions made up). */
+export const n8nNode = (
+	name: string,
+	type: string,
+	parameters: Record<string, unknown>,
+	extra: Record<string, unknown> = {},
+) => ({
+	id: `node-${++nodeSeq}`,
+	name,
+	type,
+	typeVersion: 1,
+	position: [220 * nodeSeq, 0],
+	parameters,
+	...extra,
+});
+
+type WorkflowNode = ReturnType<typeof n8nNode>;
+
+/** A workflow `first` → `second`, to import and publish. */
+export function pairWorkflow(id: string, first: WorkflowNode, second: WorkflowNode) {
+	return {
+		id,
+		name: `Workflow ${id}`,
+		active: false,
+		settings: {},
+		nodes: [first, second],
+		connections: { [first.name]: { main: [[{ node: second.name, type: 'main', index: 0 }]] } },
+	};
+}
+
+/** n8n's Webhook node on POST /webhook/<path>: answers when the last node is done, or at once. */
+export const webhookNode = (
+	webhookPath: string,
+	responseMode: 'lastNode' | 'onReceived',
+	responseData: 'firstEntryJson' | 'firstEntryBinary' = 'firstEntryJson',
+) =>
+	n8nNode(
+		'Webhook',
+		'n8n-nodes-base.webhook',
+		{
+			httpMethod: 'POST',
+			path: webhookPath,
+			responseMode,
+			...(responseMode === 'lastNode' ? { responseData } : {}),
+			options: {},
+		},
+		{ typeVersion: 2, webhookId: `hook-${webhookPath}` },
+	);

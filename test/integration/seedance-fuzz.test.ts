@@ -54,56 +54,58 @@ const params = fc.record({
 /** 10 000 in every CI run; `npm run test:soak` sets FUZZ_RUNS higher. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10000);
 
-it(`${RUNS} random parameter sets: exact body or a clear error with no request`, async () => {
-	let accepted = 0;
-	let refused = 0;
-	await fc.assert(
-		fc.asyncProperty(params, async (p) => {
-			sim.reset();
-			// Values that are not plain text (or that start with n8n's expression marker "=") go in
-			// as expressions, as a user's mapping would.
-			const asParam = (v: unknown) =>
-				typeof v === 'string' && !v.startsWith('=') ? v : `={{ ${JSON.stringify(v)} }}`;
-			const parameters: IDataObject = {
-				operation: 'generate',
-				waitForCompletion: false,
-				options: {},
-				...Object.fromEntries(
-					Object.entries(p).map(([k, v]) => [k, k === 'mode' ? v : asParam(v)]),
-				),
-			};
-			const { error } = await runNode({
-				node: new SeedanceMini(),
-				parameters: parameters as RunNodeOptions['parameters'],
-				credentials: { apixoApi: { apiKey: KEY, baseUrl: sim.baseUrl } },
-			});
-			if (error) {
-				refused++;
-				expect(['NodeOperationError', 'WorkflowHasIssuesError']).toContain(error.name);
-				expect(sim.count()).toBe(0);
-				if (error.name === 'NodeOperationError')
-					expect(error.message).toMatch(/^Invalid |Estimated cost/);
-			} else {
-				accepted++;
-				const [submit] = sim.requests.filter((r) => r.endpoint === 'submit');
-				const checked = validateSubmitBody(submit.body);
-				expect(checked.ok && checked.body).toEqual(submit.body);
-				// ...and it is this item's request, not a normalized-away one.
-				const input = (submit.body as { input: IDataObject }).input;
-				expect(input).toMatchObject({
-					mode: p.mode,
-					prompt: (p.prompt as string).trim(),
-					duration: Number(p.duration),
+it(
+	`${RUNS} random parameter sets: exact body or a clear error with no request`,
+	async () => {
+		let accepted = 0;
+		let refused = 0;
+		await fc.assert(
+			fc.asyncProperty(params, async (p) => {
+				sim.reset();
+				// Values that are not plain text (or that start with n8n's expression marker "=") go in
+				// as expressions, as a user's mapping would.
+				const asParam = (v: unknown) =>
+					typeof v === 'string' && !v.startsWith('=') ? v : `={{ ${JSON.stringify(v)} }}`;
+				const parameters: IDataObject = {
+					operation: 'generate',
+					waitForCompletion: false,
+					options: {},
+					...Object.fromEntries(Object.entries(p).map(([k, v]) => [k, asParam(v)])),
+				};
+				const { error } = await runNode({
+					node: new SeedanceMini(),
+					parameters: parameters as RunNodeOptions['parameters'],
+					credentials: { apixoApi: { apiKey: KEY, baseUrl: sim.baseUrl } },
 				});
-			}
-		}),
-		{ numRuns: RUNS, seed: 42 },
-	);
-	recordFigures('input fuzz', {
-		'parameter sets': accepted + refused,
-		'accepted, body checked': accepted,
-		'refused before any request': refused,
-	});
-	// Both outcomes are common, or the property says little.
-	expect(Math.min(accepted, refused)).toBeGreaterThan((accepted + refused) / 10);
-}, Math.max(120_000, RUNS * 10));
+				if (error) {
+					refused++;
+					expect(['NodeOperationError', 'WorkflowHasIssuesError']).toContain(error.name);
+					expect(sim.count()).toBe(0);
+					if (error.name === 'NodeOperationError')
+						expect(error.message).toMatch(/^Invalid |Estimated cost/);
+				} else {
+					accepted++;
+					const [submit] = sim.requests.filter((r) => r.endpoint === 'submit');
+					const checked = validateSubmitBody(submit.body);
+					expect(checked.ok && checked.body).toEqual(submit.body);
+					// ...and it is this item's request, not a normalized-away one.
+					const input = (submit.body as { input: IDataObject }).input;
+					expect(input).toMatchObject({
+						mode: p.mode,
+						prompt: (p.prompt as string).trim(),
+						duration: Number(p.duration),
+					});
+				}
+			}),
+			{ numRuns: RUNS, seed: 42 },
+		);
+		recordFigures('input fuzz', {
+			'parameter sets': accepted + refused,
+			'accepted, body checked': accepted,
+			'refused before any request': refused,
+		});
+		// Both outcomes are common, or the property says little.
+		expect(Math.min(accepted, refused)).toBeGreaterThan((accepted + refused) / 10);
+	},
+	Math.max(120_000, RUNS * 10),
+);
