@@ -64,8 +64,11 @@ it(
 				sim.reset();
 				// Values that are not plain text (or that start with n8n's expression marker "=") go in
 				// as expressions, as a user's mapping would.
+				// (braces escaped: n8n's expression syntax ends at a literal "}}", even inside a string)
 				const asParam = (v: unknown) =>
-					typeof v === 'string' && !v.startsWith('=') ? v : `={{ ${JSON.stringify(v)} }}`;
+					typeof v === 'string' && !v.startsWith('=')
+						? v
+						: `={{ ${JSON.stringify(v).replace(/[{}]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)} }}`;
 				const parameters: IDataObject = {
 					operation: 'generate',
 					waitForCompletion: false,
