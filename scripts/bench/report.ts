@@ -15,6 +15,8 @@ export interface Figure {
 	detail: string;
 	/** Drawn in the chart when set: the two sides of a comparison. */
 	bars?: Array<{ label: string; value: number; unit: string }>;
+	/** The value a full bar stands for (e.g. the goal), when the bars are small next to it. */
+	barScale?: number;
 }
 
 const GROUPS: Record<Figure['group'], { title: string; meaning: string }> = {
@@ -58,10 +60,10 @@ function chart(figures: Figure[]): string {
 	const parts: string[] = [];
 	for (const figure of blocks) {
 		parts.push(
-			`<text x="10" y="${y}" font-weight="bold" font-size="13">${escape(figure.name)}</text>`,
+			`<text x="10" y="${y}" font-weight="bold" font-size="13">${escape(figure.name + (figure.barScale ? ` (full bar: ${figure.barScale} ${figure.bars![0].unit})` : ''))}</text>`,
 		);
 		y += 8;
-		const max = Math.max(...figure.bars!.map((b) => b.value), 1e-9);
+		const max = Math.max(...figure.bars!.map((b) => b.value), figure.barScale ?? 0, 1e-9);
 		figure.bars!.forEach((bar, k) => {
 			const w = Math.max(1, (bar.value / max) * barMax);
 			const colour = k === 0 ? '#ff6d5a' : '#8a8a9e';
