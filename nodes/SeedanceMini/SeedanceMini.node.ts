@@ -18,7 +18,7 @@ export class SeedanceMini implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle:
-			'={{ $parameter["operation"] === "getStatus" ? "Get Status" : "Generate: " + $parameter["mode"] }}',
+			'={{ $parameter["operation"] === "getStatus" ? "Get Status" : $parameter["operation"] === "getBalance" ? "Get Balance" : "Generate: " + $parameter["mode"] }}',
 		description:
 			"Generate videos with APIXO's Seedance 2.0 Mini: text, first/last frames or omni references to video",
 		defaults: { name: 'Seedance Mini' },
@@ -44,6 +44,12 @@ export class SeedanceMini implements INodeType {
 						value: 'getStatus',
 						description: 'Check (or wait for) a task by its ID',
 						action: 'Get the status of a video task',
+					},
+					{
+						name: 'Get Balance',
+						value: 'getBalance',
+						description: "Read the API key's account balance in USD (free)",
+						action: 'Get the account balance',
 					},
 				],
 				default: 'generate',

@@ -1,6 +1,11 @@
 /* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
-/** Serves result videos: a minimal MP4 `ftyp` box, then filler, streamed with backpressure. */
-import type { ServerResponse } from 'node:http';
+/**
+ * The file host: result videos (a minimal MP4 `ftyp` box, then filler, streamed with
+ * backpressure) and reference media (real files, with or without Range support).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 
 const FTYP = Buffer.from([
 	0x00, 0x00, 0x00, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d, 0x00, 0x00, 0x02, 0x00,
@@ -25,4 +30,59 @@ export function streamVideo(response: ServerResponse, bytes: number): void {
 	};
 	response.on('close', () => response.removeListener('drain', pump));
 	pump();
+}
+
+const MEDIA_DIR = path.resolve(__dirname, '..', 'fixtures', 'media');
+
+/**
+ * Reference media on the file host: `/media/<fixture>` serves test/fixtures/media with Range
+ * support (206 + Content-Range) like a CDN; `?norange=1` ignores Range (200, whole file) like a
+ * plain server; `/media/garbage-<n>s.mp4` is text, not a video.
+ */
+export function serveMedia(
+	request: IncomingMessage,
+	response: ServerResponse,
+	name: string,
+	honourRange: boolean,
+): void {
+	const file = name.startsWith('garbage')
+		? Buffer.from('<html><body>this is not a video, just a web page</body></html>'.repeat(40))
+		: existsSync(path.join(MEDIA_DIR, path.basename(name)))
+			? readFileSync(path.join(MEDIA_DIR, path.basename(name)))
+			: undefined;
+	if (!file) {
+		response.writeHead(404, { 'content-type': 'text/plain' });
+		response.end('No such file');
+		return;
+	}
+	const type = name.endsWith('.mp3')
+		? 'audio/mpeg'
+		: name.endsWith('.wav')
+			? 'audio/wav'
+			: 'video/mp4';
+	const range = /^bytes=(\d+)-(\d*)$/.exec(String(request.headers.range ?? ''));
+	if (!honourRange || !range) {
+		response.writeHead(200, { 'content-type': type, 'content-length': String(file.length) });
+		response.end(file);
+		return;
+	}
+	const start = Number(range[1]);
+	const end = Math.min(range[2] ? Number(range[2]) : file.length - 1, file.length - 1);
+	if (start >= file.length) {
+		response.writeHead(416, { 'content-range': `bytes */${file.length}` });
+		response.end();
+		return;
+	}
+	response.writeHead(206, {
+		'content-type': type,
+		'content-range': `bytes ${start}-${end}/${file.length}`,
+		'content-length': String(end - start + 1),
+	});
+	response.end(file.subarray(start, end + 1));
+}
+
+/** What APIXO would measure: the simulator knows its media by name (`…-<seconds>s.<ext>`). */
+export function servedMediaSeconds(pathname: string): number | undefined {
+	const match = /^\/media\/[^/]*-(\d+)s[.-]/.exec(pathname);
+	return match ? Number(match[1]) : undefined;
 }

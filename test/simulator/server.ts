@@ -21,7 +21,7 @@ import {
 } from '../../nodes/apixo/contract';
 import { addSecret, collectOtherHost } from '../harness/sweep';
 import { postCallback } from './callbacks';
-import { streamVideo } from './files';
+import { serveMedia, servedMediaSeconds, streamVideo } from './files';
 import { finalAt, taskData, type Timing } from './tasks';
 import type {
 	CallbackDelivery,
@@ -296,6 +296,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
 	function serve(exchange: Exchange): void {
 		const { record, request, response } = exchange;
+		if (record.endpoint === 'file' && record.path.startsWith('/media/')) {
+			record.status = 200;
+			record.respondedAt = now();
+			return serveMedia(
+				request,
+				response,
+				record.path.slice('/media/'.length),
+				record.query.norange !== '1',
+			);
+		}
 		if (record.endpoint === 'file') {
 			const task = record.taskId ? tasks.get(record.taskId) : undefined;
 			if (!task || dataOf(task).state !== 'success') return apiError(exchange, 404, 'No such file');
@@ -428,13 +438,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
 /**
- * The simulator cannot read media, so a reference URL states its own length: `?seconds=12`
- * (test affordance). Other URLs have an unknown length and pass, as a readable 2–15 s file would.
+ * The simulator does not read media: a reference URL states its own length (`?seconds=12`, a
+ * test affordance), or is one of its own /media files, known by name. Other URLs have an unknown
+ * length and pass, as a readable 2–15 s file would.
  */
 function mediaSeconds(url: string): number | undefined {
 	try {
-		const seconds = new URL(url).searchParams.get('seconds');
-		return seconds === null ? undefined : Number(seconds);
+		const parsed = new URL(url);
+		const seconds = parsed.searchParams.get('seconds');
+		return seconds === null ? servedMediaSeconds(parsed.pathname) : Number(seconds);
 	} catch {
 		return undefined;
 	}

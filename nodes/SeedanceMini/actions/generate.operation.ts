@@ -15,6 +15,7 @@ import {
 	MODES,
 	PRICE_PER_SECOND,
 	PROVIDERS,
+	referenceDurationIssues,
 	RESOLUTIONS,
 	validateSubmitBody,
 	type ContractIssue,
@@ -23,6 +24,14 @@ import {
 } from '../../apixo/contract';
 import { submitTask, CREDENTIAL_TYPE, normalizeBaseUrl } from '../../apixo/transport';
 import { Batch, type Job } from './batch';
+import {
+	checkBudget,
+	measureReferences,
+	needsPreflight,
+	referenceVideoSeconds,
+	type PricedItem,
+	type ReferenceMedia,
+} from './costs';
 import { waitOptions } from './descriptions';
 import { finishTask } from './finish';
 import { readWaitSettings } from './settings';
@@ -208,6 +217,24 @@ const properties: INodeProperties[] = [
 					'Refuse to submit an item whose estimated cost is above this (nothing is sent to APIXO then)',
 			},
 			{
+				displayName: 'Budget (USD)',
+				name: 'budgetUsd',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 4 },
+				default: 10,
+				description:
+					'Refuse the whole batch, before anything is submitted, when the estimated total of all items is above this or above the account balance (read once, free)',
+			},
+			{
+				displayName: 'Check Reference Media',
+				name: 'preflightMedia',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to read the length of each reference video and audio from its header (a few KB with Range requests) before submitting: too long or too short files are refused for free, and the cost estimate includes the reference video seconds. Files whose header cannot be read are left to APIXO to check.',
+				displayOptions: { show: { '/mode': ['omni_reference'] } },
+			},
+			{
 				displayName: 'Provider',
 				name: 'provider',
 				type: 'options',
@@ -329,15 +356,20 @@ function invalidItem(ctx: IExecuteFunctions, i: number, mode: Mode, issues: Cont
 	});
 }
 
-interface Prepared {
-	itemIndex: number;
+interface Prepared extends PricedItem {
 	body: SubmitBody;
-	estimatedCostUsd: number;
-	costNote?: string;
+	referenceMedia?: ReferenceMedia[];
 }
 
-/** Validate and price one item; throws a NodeOperationError naming the field. */
-function prepare(ctx: IExecuteFunctions, i: number, allowLoopbackHttp: boolean): Prepared {
+/**
+ * Validate, pre-flight and price one item; throws a NodeOperationError naming the field.
+ * Only reference media hosts may be contacted here (header reads), never APIXO.
+ */
+async function prepare(
+	ctx: IExecuteFunctions,
+	i: number,
+	allowLoopbackHttp: boolean,
+): Promise<Prepared> {
 	const mode = ctx.getNodeParameter('mode', i, 'text-to-video') as Mode;
 	if (!MODES.includes(mode)) {
 		throw invalidItem(ctx, i, 'text-to-video', [
@@ -354,8 +386,16 @@ function prepare(ctx: IExecuteFunctions, i: number, allowLoopbackHttp: boolean):
 		},
 	);
 	if (!validation.ok) throw invalidItem(ctx, i, mode, validation.issues);
-	const cost = estimateCost(validation.body.input);
 	const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
+	const input = validation.body.input;
+	let referenceMedia: ReferenceMedia[] | undefined;
+	if (needsPreflight(input, options.preflightMedia)) {
+		referenceMedia = await measureReferences.call(ctx, input);
+		const measured = new Map(referenceMedia.map((m) => [m.url, m.durationS]));
+		const issues = referenceDurationIssues(input, (url) => measured.get(url));
+		if (issues.length) throw invalidItem(ctx, i, mode, issues);
+	}
+	const cost = estimateCost(input, referenceMedia && referenceVideoSeconds(referenceMedia));
 	const maxCost = options.maxCost;
 	if (typeof maxCost === 'number' && cost.usd > maxCost) {
 		throw new NodeOperationError(
@@ -370,6 +410,7 @@ function prepare(ctx: IExecuteFunctions, i: number, allowLoopbackHttp: boolean):
 	return {
 		itemIndex: i,
 		body: validation.body,
+		referenceMedia,
 		estimatedCostUsd: cost.usd,
 		costNote: cost.exact
 			? undefined
@@ -377,9 +418,9 @@ function prepare(ctx: IExecuteFunctions, i: number, allowLoopbackHttp: boolean):
 	};
 }
 
-function settlePrepare(ctx: IExecuteFunctions, i: number, allowLoopbackHttp: boolean) {
+async function settlePrepare(ctx: IExecuteFunctions, i: number, allowLoopbackHttp: boolean) {
 	try {
-		return prepare(ctx, i, allowLoopbackHttp);
+		return await prepare(ctx, i, allowLoopbackHttp);
 	} catch (error) {
 		return error instanceof NodeOperationError
 			? error
@@ -403,7 +444,7 @@ export async function execute(
 	const prepared: Prepared[] = [];
 	// Every item is checked before the first request: a bad item never leaves half a batch paid.
 	for (let i = 0; i < items.length; i++) {
-		const item = settlePrepare(this, i, allowLoopbackHttp);
+		const item = await settlePrepare(this, i, allowLoopbackHttp);
 		if (item instanceof NodeOperationError) {
 			if (!this.continueOnFail()) throw item;
 			ready.set(i, batch.errorItem(item, i));
@@ -411,6 +452,12 @@ export async function execute(
 			prepared.push(item);
 		}
 	}
+
+	// The batch budget: one free balance read, then all or nothing.
+	const budgetUsd = prepared.length
+		? (this.getNodeParameter('options', prepared[0].itemIndex, {}) as IDataObject).budgetUsd
+		: undefined;
+	if (typeof budgetUsd === 'number') await checkBudget.call(this, prepared, budgetUsd);
 
 	const jobs: Job[] = prepared.map((item) => ({
 		itemIndex: item.itemIndex,
@@ -429,6 +476,9 @@ export async function execute(
 			const extra: IDataObject = {
 				estimatedCostUsd: item.estimatedCostUsd,
 				...(item.costNote ? { estimatedCostNote: item.costNote } : {}),
+				...(item.referenceMedia
+					? { referenceMedia: item.referenceMedia as unknown as IDataObject[] }
+					: {}),
 			};
 			const wait =
 				item.body.request_type === 'async' &&

@@ -2,9 +2,10 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import * as generate from './generate.operation';
+import * as getBalance from './getBalance.operation';
 import * as getStatus from './getStatus.operation';
 
-const operations = { generate, getStatus };
+const operations = { generate, getStatus, getBalance };
 
 /** The whole input is handed to one operation: items are submitted and waited for together. */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

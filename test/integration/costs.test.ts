@@ -1,0 +1,186 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
+/**
+ * The guards before paying: Get Balance, the batch budget, and reference media measured from
+ * real files' headers (test/fixtures/media) served by the simulator's file host with Range.
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+import { PRICE_PER_SECOND } from '../../nodes/apixo/contract';
+import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
+import { runNode, type RunNodeOptions } from '../harness/n8n';
+import { startSimulator, type Simulator } from '../simulator/server';
+
+const API_KEY = 'sk-costs-SECRET-1618';
+let sim: Simulator;
+beforeAll(async () => {
+	sim = await startSimulator({ apiKeys: [API_KEY], timing: { pendingMs: 50, processingMs: 50 } });
+});
+afterAll(async () => await sim.close());
+beforeEach(() => {
+	sim.reset();
+	sim.balanceUsd = 100;
+});
+
+const media = (name: string) => `${sim.fileOrigin}/media/${name}`;
+const run = (parameters: IDataObject, itemCount = 1) =>
+	runNode({
+		node: new SeedanceMini(),
+		parameters: parameters as RunNodeOptions['parameters'],
+		items: Array.from({ length: itemCount }, (_, i) => ({ json: { i } })),
+		credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
+	});
+const omni = (params: IDataObject, options: IDataObject = {}) => ({
+	operation: 'generate',
+	mode: 'omni_reference',
+	prompt: 'dance like @video1 to @audio1',
+	resolution: '720p',
+	duration: 5,
+	waitForCompletion: false,
+	options,
+	...params,
+});
+const mediaRequests = () => sim.requests.filter((r) => r.path.startsWith('/media/'));
+
+it('Get Balance returns the account balance, free', async () => {
+	sim.balanceUsd = 12.345;
+	const { items, error } = await run({ operation: 'getBalance' }, 2);
+	expect(error).toBeUndefined();
+	expect(items.map((i) => i.json)).toEqual([{ balanceUsd: 12.345 }, { balanceUsd: 12.345 }]);
+	expect(sim.count('balance')).toBe(1);
+	expect(sim.balanceUsd).toBe(12.345);
+});
+
+describe('reference media pre-flight', () => {
+	it('reads durations from the headers with Range requests and makes the cost exact', async () => {
+		const { items, error } = await run(
+			omni({
+				videoUrls: `${media('video-3s.mp4')}\n${media('video-8s-moov-at-end.mp4')}`,
+				audioUrls: `${media('audio-4s.m4a')}\n${media('audio-3s.wav')}`,
+			}),
+		);
+		expect(error).toBeUndefined();
+		expect(sim.count('submit')).toBe(1);
+		const json = items[0].json;
+		expect(json.referenceMedia).toEqual([
+			{ url: media('video-3s.mp4'), type: 'video', durationS: 3, format: 'mp4' },
+			{ url: media('video-8s-moov-at-end.mp4'), type: 'video', durationS: 8, format: 'mp4' },
+			{ url: media('audio-4s.m4a'), type: 'audio', durationS: 4, format: 'm4a' },
+			{ url: media('audio-3s.wav'), type: 'audio', durationS: 3, format: 'wav' },
+		]);
+		// (5 s output + 11 s of reference video) × the 720p with-video-reference rate
+		expect(json.estimatedCostUsd).toBeCloseTo(
+			(5 + 11) * PRICE_PER_SECOND['720p'].withVideoReference,
+			6,
+		);
+		expect(json.estimatedCostNote).toBeUndefined();
+		// Headers only: a Range on every read, a few reads a file, and no credential to the media host.
+		expect(mediaRequests().every((r) => /^bytes=\d+-\d+$/.test(String(r.headers.range)))).toBe(
+			true,
+		);
+		expect(mediaRequests().every((r) => r.headers.authorization === undefined)).toBe(true);
+		expect(mediaRequests().length).toBeLessThanOrEqual(4 + 2);
+		expect(mediaRequests().filter((r) => r.path.includes('moov-at-end')).length).toBe(2);
+	});
+
+	it.each([
+		[
+			'a video over 15 s',
+			{ videoUrls: 'video-16s.mp4' },
+			/videoUrls \(entry 1\): must be a video file of 2 to 15 seconds \(got 16 s\)/,
+		],
+		[
+			'an audio over 15 s',
+			{ videoUrls: 'video-3s.mp4', audioUrls: 'audio-16s.mp3' },
+			/audioUrls \(entry 1\): must be an audio file of 2 to 15 seconds \(got 16\.\d+ s\)/,
+		],
+		[
+			'videos over 15 s in total',
+			{ videoUrls: 'video-8s-moov-at-end.mp4\nvideo-8s-moov-at-end.mp4' },
+			/videoUrls: must total at most 15 seconds of video \(got 16 s\)/,
+		],
+		[
+			'audio over 15 s in total',
+			{
+				imageUrls: 'https://cdn.example.com/a.png',
+				audioUrls: 'audio-7s-vbr.mp3\naudio-6s-cbr.mp3\naudio-4s.m4a',
+			},
+			/audioUrls: must total at most 15 seconds of audio/,
+		],
+	])('%s is refused with nothing submitted', async (_name, lists, message) => {
+		const params = Object.fromEntries(
+			Object.entries(lists).map(([field, names]) => [
+				field,
+				field === 'imageUrls' ? names : names.split('\n').map(media).join('\n'),
+			]),
+		);
+		const { error } = await run(omni(params));
+		expect(error?.message).toMatch(message);
+		expect(String(error?.description)).toContain('nothing was sent to APIXO');
+		expect(sim.count('submit')).toBe(0);
+	});
+
+	it('a server that ignores Range is read from the start and cut off', async () => {
+		const { items, error } = await run(omni({ videoUrls: `${media('video-5s.mov')}?norange=1` }));
+		expect(error).toBeUndefined();
+		expect(items[0].json.referenceMedia).toEqual([
+			expect.objectContaining({ durationS: 5, format: 'mov' }),
+		]);
+	});
+
+	it('an unreadable header is said in the output and left to the API; the estimate stays a lower bound', async () => {
+		const { items, error } = await run(omni({ videoUrls: media('garbage-5s.mp4') }));
+		expect(error).toBeUndefined();
+		expect(sim.count('submit')).toBe(1);
+		const [reference] = items[0].json.referenceMedia as IDataObject[];
+		expect(reference.error).toMatch(/header not read .*APIXO checks this file/);
+		expect(items[0].json.estimatedCostNote).toMatch(/Excludes the reference videos' seconds/);
+	});
+
+	it('with the check off, nothing is read and the API refuses an over-long file itself', async () => {
+		const { error } = await run(
+			omni({ videoUrls: media('video-16s.mp4') }, { preflightMedia: false }),
+		);
+		expect(mediaRequests()).toHaveLength(0);
+		expect(sim.count('submit')).toBe(1);
+		expect(sim.tasks.size).toBe(0);
+		expect(error?.message).toMatch(/400|422/);
+	});
+});
+
+describe('batch budget', () => {
+	const costly = {
+		operation: 'generate',
+		mode: 'text-to-video',
+		prompt: 'a long shot',
+		resolution: '720p',
+		duration: 15,
+		waitForCompletion: false,
+	};
+	const each = 15 * PRICE_PER_SECOND['720p'].withoutVideoReference;
+
+	it('a batch over the budget is refused whole, listing the total and the most expensive items', async () => {
+		const { error } = await run({ ...costly, options: { budgetUsd: 2 } }, 3);
+		expect(error?.message).toBe(
+			`Estimated total $${Math.round(3 * each * 1e4) / 1e4} for 3 items is above the budget of $2`,
+		);
+		expect(error?.description).toMatch(
+			/Budget \$2, balance \$100\. Most expensive: item 0: \$1\.5375, item 1: \$1\.5375, item 2: \$1\.5375\. .*Nothing was submitted/,
+		);
+		expect(sim.count('submit')).toBe(0);
+		expect(sim.count('balance')).toBe(1);
+	});
+
+	it('a batch over the account balance is refused too', async () => {
+		sim.balanceUsd = 3;
+		const { error } = await run({ ...costly, options: { budgetUsd: 50 } }, 3);
+		expect(error?.message).toMatch(/is above the account balance of \$3$/);
+		expect(sim.count('submit')).toBe(0);
+	});
+
+	it('a batch within budget and balance is submitted', async () => {
+		const { items, error } = await run({ ...costly, options: { budgetUsd: 5 } }, 3);
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(3);
+		expect(sim.count('submit')).toBe(3);
+	});
+});

@@ -1,0 +1,89 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
+/**
+ * Durations read from the headers of real files (made with ffmpeg, see test/fixtures/media),
+ * through a range reader that counts what it hands out: a few KiB, never the whole file when
+ * the file is larger than the first read.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import {
+	HEAD_BYTES,
+	MediaHeaderError,
+	readMediaDuration,
+	type RangeReader,
+} from '../../nodes/apixo/media';
+
+const MEDIA = path.resolve(__dirname, '..', 'fixtures', 'media');
+
+function reader(file: Buffer, withSize = true) {
+	const stats = { reads: 0, bytes: 0 };
+	const read: RangeReader = async (start, end) => {
+		const bytes = file.subarray(start, end + 1);
+		stats.reads++;
+		stats.bytes += bytes.length;
+		return { bytes, size: withSize ? file.length : undefined };
+	};
+	return { read, stats };
+}
+
+it.each([
+	['video-3s.mp4', 3, 'mp4'],
+	['video-8s-moov-at-end.mp4', 8, 'mp4'],
+	['video-16s.mp4', 16, 'mp4'],
+	['video-5s.mov', 5, 'mov'],
+	['audio-4s.m4a', 4, 'm4a'],
+	['audio-6s-cbr.mp3', 6.19, 'mp3'],
+	['audio-7s-vbr.mp3', 7.2, 'mp3'],
+	['audio-16s.mp3', 16.2, 'mp3'],
+	['audio-3s.wav', 3, 'wav'],
+] as const)('%s lasts %s s (%s)', async (name, seconds, format) => {
+	const file = readFileSync(path.join(MEDIA, name));
+	const { read, stats } = reader(file);
+	const measured = await readMediaDuration(read);
+	expect(measured.format).toBe(format);
+	expect(Math.abs(measured.seconds - seconds)).toBeLessThan(0.1);
+	expect(stats.reads).toBeLessThanOrEqual(3);
+});
+
+it('finds a moov box after the mdat with small reads, not by reading the file', async () => {
+	const file = readFileSync(path.join(MEDIA, 'video-8s-moov-at-end.mp4'));
+	expect(file.length).toBeGreaterThan(HEAD_BYTES);
+	const { read, stats } = reader(file);
+	expect((await readMediaDuration(read)).seconds).toBe(8);
+	expect(stats.reads).toBeGreaterThan(1);
+	expect(stats.bytes).toBeLessThan(HEAD_BYTES + 1024);
+});
+
+it('a 64-bit box size and an mvhd of version 1 are read too', async () => {
+	const box = (type: string, body: Buffer) => {
+		const head = Buffer.alloc(16);
+		head.writeUInt32BE(1, 0);
+		head.write(type, 4, 'latin1');
+		head.writeBigUInt64BE(BigInt(16 + body.length), 8);
+		return Buffer.concat([head, body]);
+	};
+	const mvhd = Buffer.alloc(8 + 4 + 8 + 8 + 4 + 8);
+	mvhd.writeUInt32BE(mvhd.length, 0);
+	mvhd.write('mvhd', 4, 'latin1');
+	mvhd[8] = 1;
+	mvhd.writeUInt32BE(1000, 28);
+	mvhd.writeBigUInt64BE(12_500n, 32);
+	const ftyp = Buffer.from('00000010667479706d70343200000000', 'hex');
+	const file = Buffer.concat([ftyp, box('mdat', Buffer.alloc(40_000)), box('moov', mvhd)]);
+	expect(await readMediaDuration(reader(file).read)).toEqual({ seconds: 12.5, format: 'mp4' });
+});
+
+it.each([
+	['a text file', Buffer.from('hello, this is not a video at all')],
+	['an HTML error page', Buffer.from('<!doctype html><html><body>404</body></html>')],
+	['an MP4 without moov', Buffer.from('00000010667479706d70343200000000', 'hex')],
+	['a truncated file', Buffer.from('RIFF')],
+])('%s is a MediaHeaderError (the API checks it instead)', async (_name, file) => {
+	await expect(readMediaDuration(reader(file).read)).rejects.toBeInstanceOf(MediaHeaderError);
+});
+
+it('a constant-bitrate MP3 needs the file size', async () => {
+	const file = readFileSync(path.join(MEDIA, 'audio-6s-cbr.mp3'));
+	await expect(readMediaDuration(reader(file, false).read)).rejects.toThrow(/file size/);
+});
