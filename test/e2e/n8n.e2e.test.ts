@@ -80,6 +80,14 @@ beforeAll(async () => {
 		),
 		generateWorkflow('invalid', generateParams('text-to-video', { duration: '={{ 42 }}' })),
 		generateWorkflow('failing', generateParams('text-to-video')),
+		generateWorkflow('balance', { operation: 'getBalance' }),
+		generateWorkflow(
+			'preflight',
+			generateParams('omni_reference', {
+				videoUrls: `${sim.fileOrigin}/media/video-3s.mp4\n${sim.fileOrigin}/media/video-16s.mp4`,
+				waitForCompletion: false,
+			}),
+		),
 		triggerWorkflow('callback', WEBHOOK_ID, { token: TOKEN }, catcherUrl),
 		...exampleWorkflows('ex-', FAST),
 	]);
@@ -123,6 +131,24 @@ describe('Seedance Mini in n8n (n8n execute)', () => {
 		expect(result.error?.message ?? '').toContain('duration');
 		expect(result.error?.message ?? '').toContain('got 42');
 		expect(sim.count()).toBe(requests);
+	});
+
+	it('Get Balance gives the balance, free', async () => {
+		const result = await n8n.execute('balance');
+		expect(result.error).toBeUndefined();
+		expect(result.runData['Seedance Mini'][0].data!.main[0][0].json).toEqual({
+			balanceUsd: sim.balanceUsd,
+		});
+	});
+
+	it('a reference video over 15 s, read from its header, is refused with nothing submitted', async () => {
+		const submits = sim.count('submit');
+		const result = await n8n.execute('preflight');
+		expect(result.error?.message).toMatch(/videoUrls \(entry 2\): .*got 16 s/);
+		expect(sim.count('submit')).toBe(submits);
+		const reads = sim.requests.filter((r) => r.path.startsWith('/media/'));
+		expect(reads.length).toBeGreaterThanOrEqual(2);
+		expect(reads.every((r) => r.headers.range && !r.headers.authorization)).toBe(true);
 	});
 
 	it('a failed task is shown with its taskId and failCode', async () => {
