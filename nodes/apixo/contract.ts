@@ -348,10 +348,19 @@ const timestamp = z
 export const submitDataSchema = z.object({ taskId: z.string().min(1) }).passthrough();
 export const submitResponseSchema = envelope(submitDataSchema);
 
+/**
+ * States are an open set (a public APIXO client sees `processing_r2`) and their case is not
+ * promised: they are lower-cased here, once, so `SUCCESS` is a success everywhere downstream.
+ */
+const stateSchema = z
+	.string()
+	.min(1)
+	.transform((state) => state.toLowerCase());
+
 export const taskDataSchema = z
 	.object({
 		taskId: z.string().min(1),
-		state: z.string().min(1),
+		state: stateSchema,
 		resultJson: z.string().nullish(),
 		failCode: z.string().nullish(),
 		failMsg: z.string().nullish(),
@@ -363,21 +372,44 @@ export const taskDataSchema = z
 export type TaskData = z.output<typeof taskDataSchema>;
 
 export const statusResponseSchema = envelope(taskDataSchema);
-/** The callback body has the same shape as a status answer. */
-export const callbackPayloadSchema = statusResponseSchema;
+
+/** What a callback may carry: anyone can post to a trigger URL, so sizes are bounded. */
+export const CALLBACK_LIMITS = { taskIdMax: 128, stateMax: 32 } as const;
+const TASK_ID = /^[A-Za-z0-9_.-]+$/;
+
+/** The callback body has the same shape as a status answer, with bounded `taskId` and `state`. */
+export const callbackPayloadSchema = envelope(
+	taskDataSchema.extend({
+		taskId: z
+			.string()
+			.min(1)
+			.max(CALLBACK_LIMITS.taskIdMax)
+			.regex(TASK_ID, { message: 'must hold only letters, digits, "_", "." or "-"' }),
+		state: z.string().min(1).max(CALLBACK_LIMITS.stateMax).pipe(stateSchema),
+	}),
+);
 export type CallbackPayload = z.output<typeof callbackPayloadSchema>;
 
 export const balanceResponseSchema = envelope(z.number());
 
-/** Error answers: a JSON body is optional and may not be JSON at all. */
+/**
+ * Error answers: a JSON body is optional and may not be JSON at all. APIXO's error page puts the
+ * detail in `data.error` (`{"code":400,"message":"Invalid request","data":{"error":"Missing
+ * required field: input.prompt"}}`), sometimes with a provider's error identifier beside it.
+ */
 export const errorBodySchema = z
-	.object({ code: z.number().optional(), message: z.string().optional() })
+	.object({
+		code: z.number().optional(),
+		message: z.string().optional(),
+		data: z.unknown().optional(),
+	})
 	.passthrough();
 
 export const resultPayloadSchema = z.object({ resultUrls: z.array(z.string()) }).passthrough();
 
+/** `success` or `failed`, in any case; every other state (an open set) is still running. */
 export function isFinalState(state: string): state is (typeof FINAL_STATES)[number] {
-	return (FINAL_STATES as readonly string[]).includes(state);
+	return (FINAL_STATES as readonly string[]).includes(state.toLowerCase());
 }
 
 /** `resultJson` is a JSON *string*; returns the URLs or why it could not be read. */

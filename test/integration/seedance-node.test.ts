@@ -406,6 +406,24 @@ describe('invalid input: a clear error and no request', () => {
 			['firstFrameUrl', '1 to 2'],
 		],
 		[
+			// Defect: the last frame alone was sent as the first (a paid, wrong video).
+			'last frame without a first frame',
+			{
+				mode: 'first_and_last_frames',
+				firstFrameUrl: '={{ "" }}',
+				lastFrameUrl: 'https://img.example.com/end.png',
+			},
+			['firstFrameUrl', 'Last Frame URL', 'got nothing'],
+		],
+		[
+			'two URLs in one frame field',
+			{
+				mode: 'first_and_last_frames',
+				firstFrameUrl: 'https://img.example.com/a.png\nhttps://img.example.com/b.png',
+			},
+			['firstFrameUrl', 'one URL', 'got 2'],
+		],
+		[
 			'first frame not a URL',
 			{ mode: 'first_and_last_frames', firstFrameUrl: 'frame.png' },
 			['firstFrameUrl', 'http(s) URL'],

@@ -318,6 +318,35 @@ export function buildBody(param: ParameterReader, mode: Mode): Record<string, un
 	return body;
 }
 
+/**
+ * The frame fields hold one URL each, and a last frame needs a first one: the API only sees a
+ * list, where a lone last frame would silently become the first (a paid, wrong video).
+ */
+export function frameIssues(param: ParameterReader): ContractIssue[] {
+	const first = toUrlList(param('firstFrameUrl', ''));
+	const last = toUrlList(param('lastFrameUrl', ''));
+	const issues: ContractIssue[] = [];
+	if (!first.length && last.length) {
+		issues.push({
+			path: 'input.image_urls.0',
+			message:
+				'is required when a Last Frame URL is set (got nothing): the video starts from the first frame',
+		});
+	}
+	for (const [list, at] of [
+		[first, 0],
+		[last, 1],
+	] as const) {
+		if (list.length > 1) {
+			issues.push({
+				path: `input.image_urls.${at}`,
+				message: `must be one URL (got ${list.length})`,
+			});
+		}
+	}
+	return issues;
+}
+
 /** API body path → the node field the user has to fix. */
 function fieldFor(path: string, mode: Mode): string {
 	const [head, key, index] = path.split('.');
@@ -379,12 +408,14 @@ async function prepare(
 			},
 		]);
 	}
-	const validation = validateSubmitBody(
-		buildBody((name, fallback) => ctx.getNodeParameter(name, i, fallback), mode),
-		{
-			allowLoopbackHttpCallback: allowLoopbackHttp,
-		},
-	);
+	const param: ParameterReader = (name, fallback) => ctx.getNodeParameter(name, i, fallback);
+	if (mode === 'first_and_last_frames') {
+		const issues = frameIssues(param);
+		if (issues.length) throw invalidItem(ctx, i, mode, issues);
+	}
+	const validation = validateSubmitBody(buildBody(param, mode), {
+		allowLoopbackHttpCallback: allowLoopbackHttp,
+	});
 	if (!validation.ok) throw invalidItem(ctx, i, mode, validation.issues);
 	const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
 	const input = validation.body.input;
