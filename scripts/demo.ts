@@ -5,13 +5,15 @@
  * - without APIXO_API_KEY: against the embedded APIXO simulator (free, seconds);
  * - with APIXO_API_KEY: against the real API (creates a billed task: 480p, 4 s ≈ $0.19).
  * The first run installs the pinned n8n into a cache folder (a few minutes).
+ * Ctrl+C, a failure or the end stops n8n (with its task runner) and the simulator.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { createInstance, packPackage } from '../test/e2e/n8n-host';
 import { apixoCredential, generateWorkflow } from '../test/e2e/workflows';
+import { onCleanup, runMain } from '../test/harness/cleanup';
 import { startSimulator } from '../test/simulator/server';
 
 async function main() {
@@ -22,6 +24,7 @@ async function main() {
 				timing: { pendingMs: 2000, processingMs: 4000 },
 				resultBytes: 256 * 1024,
 			});
+	if (sim) onCleanup('simulator', () => sim.close());
 	const baseUrl = apiKey
 		? (process.env.APIXO_BASE_URL ?? 'https://api.apixo.ai/api/v1')
 		: sim!.baseUrl;
@@ -29,57 +32,52 @@ async function main() {
 		apiKey ? `APIXO API at ${baseUrl} (billed)` : `Embedded APIXO simulator at ${baseUrl}`,
 	);
 
-	const tarball = await packPackage(mkdtempSync(path.join(os.tmpdir(), 'apixo-demo-pack-')));
+	const packDir = mkdtempSync(path.join(os.tmpdir(), 'apixo-demo-pack-'));
+	onCleanup(packDir, () => rmSync(packDir, { recursive: true, force: true }));
+	const tarball = await packPackage(packDir);
+	// runMain stops n8n and the simulator however this ends.
 	const n8n = await createInstance(tarball);
-	try {
-		await n8n.importCredentials([apixoCredential(baseUrl, apiKey ?? sim!.apiKey)]);
-		const prompt =
-			process.argv.slice(2).join(' ') || 'a slow tracking shot through a foggy pine forest at dawn';
-		await n8n.importWorkflows([
-			generateWorkflow('demo', {
-				operation: 'generate',
-				mode: 'text-to-video',
-				prompt,
-				resolution: '480p',
-				duration: 4,
-				aspectRatio: '16:9',
-				options: apiKey
-					? { downloadVideo: true }
-					: { firstPollDelay: 1, pollInterval: 0.5, downloadVideo: true },
-			}),
-		]);
-		console.log(`Running the workflow in n8n: Manual Trigger → Seedance Mini ("${prompt}")`);
-		const started = Date.now();
-		// The node logs its progress (submit, every state change) at info level.
-		const result = await n8n.execute('demo', (line) => {
-			if (line.includes('Seedance Mini:'))
-				console.log(`  [${((Date.now() - started) / 1000).toFixed(1)} s] ${line.trim()}`);
-		});
-		const seconds = ((Date.now() - started) / 1000).toFixed(1);
-		if (result.error) {
-			console.error(
-				`Failed after ${seconds} s: ${result.error.message}\n${result.error.description ?? ''}`,
-			);
-			process.exitCode = 1;
-			return;
-		}
-		const item = result.runData['Seedance Mini'][0].data!.main[0][0];
-		console.log(
-			`Task ${item.json.taskId}: ${item.json.state} (estimated cost $${item.json.estimatedCostUsd}, ${seconds} s with n8n's start-up)`,
+	await n8n.importCredentials([apixoCredential(baseUrl, apiKey ?? sim!.apiKey)]);
+	const prompt =
+		process.argv.slice(2).join(' ') || 'a slow tracking shot through a foggy pine forest at dawn';
+	await n8n.importWorkflows([
+		generateWorkflow('demo', {
+			operation: 'generate',
+			mode: 'text-to-video',
+			prompt,
+			resolution: '480p',
+			duration: 4,
+			aspectRatio: '16:9',
+			options: apiKey
+				? { downloadVideo: true }
+				: { firstPollDelay: 1, pollInterval: 0.5, downloadVideo: true },
+		}),
+	]);
+	console.log(`Running the workflow in n8n: Manual Trigger → Seedance Mini ("${prompt}")`);
+	const started = Date.now();
+	// The node logs its progress (submit, every state change) at info level.
+	const result = await n8n.execute('demo', (line) => {
+		if (line.includes('Seedance Mini:'))
+			console.log(`  [${((Date.now() - started) / 1000).toFixed(1)} s] ${line.trim()}`);
+	});
+	const seconds = ((Date.now() - started) / 1000).toFixed(1);
+	if (result.error) {
+		console.error(
+			`Failed after ${seconds} s: ${result.error.message}\n${result.error.description ?? ''}`,
 		);
-		console.log('Result URLs:');
-		for (const url of item.json.resultUrls) console.log(`  ${url}`);
-		if (item.binary?.data)
-			console.log(
-				`Video in the item as binary: ${item.binary.data.fileName}, ${item.binary.data.fileSize}, ${item.binary.data.mimeType}`,
-			);
-	} finally {
-		await n8n.stop();
-		await sim?.close();
+		process.exitCode = 1;
+		return;
 	}
+	const item = result.runData['Seedance Mini'][0].data!.main[0][0];
+	console.log(
+		`Task ${item.json.taskId}: ${item.json.state} (estimated cost $${item.json.estimatedCostUsd}, ${seconds} s with n8n's start-up)`,
+	);
+	console.log('Result URLs:');
+	for (const url of item.json.resultUrls) console.log(`  ${url}`);
+	if (item.binary?.data)
+		console.log(
+			`Video in the item as binary: ${item.binary.data.fileName}, ${item.binary.data.fileSize}, ${item.binary.data.mimeType}`,
+		);
 }
 
-main().catch((error) => {
-	console.error(error);
-	process.exitCode = 1;
-});
+runMain(main);

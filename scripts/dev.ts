@@ -5,12 +5,13 @@
  * (slow enough to watch: 5 s pending, 15 s processing) and the examples imported.
  * The n8n user folder stays in .dev-n8n/ between runs; Ctrl+C stops everything.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { createInstance, packPackage } from '../test/e2e/n8n-host';
 import { apixoCredential, exampleWorkflows } from '../test/e2e/workflows';
+import { onCleanup, runMain } from '../test/harness/cleanup';
 import { startSimulator } from '../test/simulator/server';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -20,9 +21,12 @@ async function main() {
 		port: Number(process.env.APIXO_SIM_PORT ?? 8787),
 		timing: { pendingMs: 5000, processingMs: 15000 },
 	});
+	onCleanup('simulator', () => sim.close());
 	const userFolder = path.join(ROOT, '.dev-n8n');
 	mkdirSync(userFolder, { recursive: true });
-	const tarball = await packPackage(mkdtempSync(path.join(os.tmpdir(), 'apixo-dev-pack-')));
+	const packDir = mkdtempSync(path.join(os.tmpdir(), 'apixo-dev-pack-'));
+	onCleanup(packDir, () => rmSync(packDir, { recursive: true, force: true }));
+	const tarball = await packPackage(packDir);
 	const n8n = await createInstance(tarball, {
 		userFolder,
 		port: Number(process.env.N8N_PORT ?? 5678),
@@ -33,16 +37,8 @@ async function main() {
 	await n8n.start();
 	console.log(`n8n editor: ${n8n.baseUrl} (package ${path.basename(tarball)}, examples imported)`);
 	console.log(`APIXO simulator: ${sim.baseUrl} (key ${sim.apiKey}); Ctrl+C to stop`);
-	const stop = async () => {
-		await n8n.stop();
-		await sim.close();
-		process.exit(0);
-	};
-	process.on('SIGINT', stop);
-	process.on('SIGTERM', stop);
+	// Until Ctrl+C: the cleanup then stops n8n (with its task runner) and the simulator.
+	await new Promise(() => {});
 }
 
-main().catch((error) => {
-	console.error(error);
-	process.exit(1);
-});
+runMain(main);

@@ -52,6 +52,14 @@ function section(reportFile: string, kind: string): string {
 	const matrix = tests(report, 'fault-matrix.test.ts');
 	const cancel = tests(report, 'cancellation.test.ts');
 	const token = tests(report, 'token.test.ts');
+	// The shared case table, run against each reading of the API page.
+	const tableRows = (file: string, group: string) =>
+		tests(report, file).groups.find((g) => g.group === group) ?? { passed: 0, total: 0 };
+	const byContract = tableRows('contract.test.ts', 'client schema follows the validation table');
+	const bySimulator = tableRows(
+		'simulator.test.ts',
+		'validation follows the table, and agrees with the client schema',
+	);
 	const sweepTotals = {
 		files: sweeps.length,
 		texts: sweeps.reduce((n, s) => n + s.texts, 0),
@@ -70,14 +78,17 @@ function section(reportFile: string, kind: string): string {
 		'|---|---|',
 		`| fault matrix: cells passed | ${matrix.passed} / ${matrix.total} |`,
 		...matrix.groups.map((g) => `| &nbsp;&nbsp;${g.group} | ${g.passed} / ${g.total} |`),
+		`| validation case table: rows the contract reads as the page says | ${byContract.passed} / ${byContract.total} |`,
+		`| validation case table: rows the simulator (its own reading) reads as the page says, agreeing with the contract | ${bySimulator.passed} / ${bySimulator.total} |`,
 		...figureRows('input fuzz'),
 		...figureRows('callback fuzz'),
+		...figureRows('hostile hosts'),
 		`| secrets sweep: test files swept | ${sweepTotals.files} |`,
 		`| secrets sweep: outputs, errors, log lines and webhook answers searched | ${sweepTotals.texts} |`,
 		`| secrets sweep: requests to non-APIXO hosts checked for Authorization | ${sweepTotals.other} |`,
 		`| secrets sweep: leaks | ${sweepTotals.leaks} |`,
 		`| constant-time token check | ${token.passed} / ${token.total} passed |`,
-		`| cancellation (pause, hanging poll, hanging download; no timer or socket left) | ${cancel.passed} / ${cancel.total} passed |`,
+		`| cancellation (pause, hanging poll, hanging download, submit in flight, loop listeners; no timer or socket left) | ${cancel.passed} / ${cancel.total} passed |`,
 		'',
 		`<!-- /${kind} -->`,
 	];

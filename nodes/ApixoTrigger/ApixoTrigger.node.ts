@@ -6,14 +6,20 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { MODEL_ID, type TaskData } from '../apixo/contract';
 import { readTaskResult } from '../apixo/result';
-import { getTaskStatus } from '../apixo/transport';
-import { isFinal, parseDelivery, RecentDeliveries, tokenMatches } from './delivery';
-
-type Answer = { status: number; body: IDataObject };
+import {
+	clip,
+	DEDUPE_LIMITS,
+	DeliveryStore,
+	isFinal,
+	isKnownState,
+	isSelected,
+	parseDelivery,
+	tokenMatches,
+} from './delivery';
+import { verifyTask } from './verify';
 
 export class ApixoTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -80,6 +86,18 @@ export class ApixoTrigger implements INodeType {
 					'Whether to re-read the task from APIXO with the credential and emit what the API says, not what the delivery claims (a forged delivery cannot inject URLs)',
 			},
 			{
+				displayName:
+					'Anyone who finds this URL can start the workflow with a forged delivery: set a Token, or turn on Verify with APIXO',
+				name: 'unprotectedNotice',
+				type: 'notice',
+				default: '',
+				// `hide` on a non-empty token: a `show: { token: [''] }` rule shows for any expression.
+				displayOptions: {
+					show: { verifyWithApi: [false] },
+					hide: { token: [{ _cnd: { not: '' } }] },
+				},
+			},
+			{
 				displayName: 'Model',
 				name: 'model',
 				type: 'string',
@@ -105,10 +123,10 @@ export class ApixoTrigger implements INodeType {
 						displayName: 'Dedupe Window',
 						name: 'dedupeWindow',
 						type: 'number',
-						typeOptions: { minValue: 1 },
+						typeOptions: { minValue: 1, maxValue: DEDUPE_LIMITS.maxWindow },
 						default: 1000,
 						description:
-							'How many recent task IDs to remember: APIXO retries deliveries, and a task already seen does not start the workflow again',
+							'How many recent task IDs to remember (at most 10 000, and 256 KB): APIXO retries deliveries, and a task already seen does not start the workflow again. Best effort across concurrent deliveries: n8n gives each webhook call its own copy of static data, so two deliveries at the same instant may both run. For anything that matters, turn on Verify with APIXO.',
 					},
 				],
 			},
@@ -131,105 +149,77 @@ export class ApixoTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const reply = ({ status, body }: Answer): IWebhookResponseData => {
+		const reply = (status: number, body: IDataObject): IWebhookResponseData => {
 			if (status === 200) return { webhookResponse: body };
 			this.getResponseObject().status(status).json(body);
 			return { noWebhookResponse: true };
 		};
-		const ignore = (reason: string) =>
-			reply({ status: 200, body: { received: true, ignored: reason } });
+		const refuse = (status: number, error: string) => reply(status, { received: false, error });
+		const ignore = (reason: string) => reply(200, { received: true, ignored: reason });
+		const notFinal = (state: string, reason: string) => {
+			if (!isKnownState(state)) {
+				this.logger.debug('APIXO Trigger: a task state the API page does not name', {
+					state: clip(state, 64),
+				});
+			}
+			return ignore(reason);
+		};
 
+		// 1. Token
 		const token = this.getNodeParameter('token', '') as string;
 		if (token && !tokenMatches(token, (this.getQueryData() as IDataObject).token)) {
-			return reply({ status: 401, body: { received: false, error: 'missing or wrong token' } });
+			return refuse(401, 'missing or wrong token');
 		}
 
+		// 2. Parse: the shape, a final state, and (without Verify, where the delivery's state is
+		// the one that counts) a selected one
 		const body = this.getBodyData();
 		const parsed = parseDelivery(body);
-		if (!parsed.ok) return reply({ status: 400, body: { received: false, error: parsed.error } });
-		// A long state string is not echoed back whole.
-		const state =
-			parsed.data.state.length > 80 ? `${parsed.data.state.slice(0, 77)}...` : parsed.data.state;
-		if (!isFinal(parsed.data)) return ignore(`state ${state} is not final`);
+		if (!parsed.ok) return refuse(400, parsed.error);
+		const claimed = parsed.data;
+		if (!isFinal(claimed)) return notFinal(claimed.state, `state ${claimed.state} is not final`);
+		const verifying = this.getNodeParameter('verifyWithApi', false) as boolean;
+		const states = this.getNodeParameter('states', ['success', 'failed']);
+		if (!verifying && !isSelected(states, claimed.state)) {
+			return ignore(`state ${claimed.state} is not selected`);
+		}
 
+		// 3. Claim, before verifying: a retry arriving meanwhile is a duplicate, not a second run
 		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const recent = new RecentDeliveries(
-			this.getWorkflowStaticData('node'),
-			Number(options.dedupeWindow ?? 1000),
-		);
-		const claimed = RecentDeliveries.key(parsed.data);
-		if (recent.has(claimed)) return ignore('duplicate delivery');
+		const store = new DeliveryStore(this.getWorkflowStaticData('node'), options.dedupeWindow);
+		let key = DeliveryStore.key(claimed);
+		if (!store.claim(key)) return ignore('duplicate delivery');
 
-		let data: TaskData = parsed.data;
-		let verified = false;
-		if (this.getNodeParameter('verifyWithApi', false) as boolean) {
-			// Mark first: a retry arriving while we ask APIXO must not start a second run.
-			recent.add(claimed);
-			const checked = await verify.call(this, parsed.data.taskId);
-			if ('status' in checked) {
-				recent.remove(claimed);
-				return reply(checked);
+		// 4. Verify: emit what APIXO says, not what the delivery claims
+		let data = claimed;
+		if (verifying) {
+			const checked = await verifyTask.call(this, claimed.taskId);
+			if (!checked.ok) {
+				store.release(key);
+				return refuse(checked.status, checked.error);
 			}
 			data = checked.data;
-			verified = true;
 			if (!isFinal(data)) {
-				recent.remove(claimed);
-				return ignore(`APIXO says the task is still ${data.state}`);
+				// The real final delivery comes later and must run.
+				store.release(key);
+				return notFinal(data.state, `APIXO says the task is still ${clip(data.state, 32)}`);
 			}
+			if (DeliveryStore.key(data) !== key) {
+				// APIXO's state differs from the delivery's claim: hold the real one instead.
+				store.release(key);
+				key = DeliveryStore.key(data);
+				if (!store.claim(key)) return ignore('duplicate delivery');
+			}
+			// The claim stays: APIXO's copies are then answered without another status read.
+			if (!isSelected(states, data.state)) return ignore(`state ${data.state} is not selected`);
 		}
 
-		const states = this.getNodeParameter('states', ['success', 'failed']) as string[];
-		if (!states.includes(data.state)) return ignore(`state ${data.state} is not selected`);
-		const key = RecentDeliveries.key(data);
-		if (key !== claimed) {
-			// APIXO's state differs from the delivery's claim: remember the real one instead.
-			recent.remove(claimed);
-			if (recent.has(key)) return ignore('duplicate delivery');
-			recent.add(key);
-		} else if (!verified) {
-			recent.add(key);
-		}
-
-		const read = readTaskResult(data);
-		const json: IDataObject = { ...read.result, verified };
+		// 5. Emit
+		const json: IDataObject = { ...readTaskResult(data).result, verified: verifying };
 		if (options.includeRaw === true) json.raw = body;
 		return {
 			webhookResponse: { received: true },
 			workflowData: [this.helpers.returnJsonArray([json])],
 		};
 	}
-}
-
-/** The task as APIXO's status endpoint has it, or how to answer the delivery instead. */
-async function verify(
-	this: IWebhookFunctions,
-	taskId: string,
-): Promise<{ data: TaskData } | Answer> {
-	const model = (this.getNodeParameter('model', MODEL_ID) as string) || MODEL_ID;
-	const outcome = await getTaskStatus
-		.call(this, taskId, { model, retry: { maxAttempts: 3, timeoutMs: 10_000 } })
-		.then(
-			(data) => ({ data }),
-			(error: Error) => ({ error }),
-		);
-	if ('data' in outcome) {
-		const read = readTaskResult(outcome.data);
-		if (read.ok) return { data: outcome.data };
-		return { status: 502, body: { received: false, error: `APIXO's answer: ${read.message}` } };
-	}
-	const httpCode = outcome.error instanceof NodeApiError ? outcome.error.httpCode : undefined;
-	if (httpCode === '404') {
-		return {
-			status: 404,
-			body: { received: false, error: `task ${taskId} is unknown to APIXO (model ${model})` },
-		};
-	}
-	// APIXO unreachable or failing: answer non-200 so that APIXO delivers again later.
-	return {
-		status: 503,
-		body: {
-			received: false,
-			error: `could not verify task ${taskId} with APIXO: ${outcome.error.message}`,
-		},
-	};
 }

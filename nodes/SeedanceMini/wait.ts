@@ -9,7 +9,8 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { isFinalState, type TaskData } from '../apixo/contract';
 import { abortableSleep } from '../apixo/sleep';
-import { DEFAULT_RETRY, getTaskStatus, type RetryPolicy } from '../apixo/transport';
+import { DEFAULT_RETRY, type RetryPolicy } from '../apixo/retry';
+import { getTaskStatus } from '../apixo/transport';
 
 export interface PollSettings {
 	/** Wait before the first status call, from `startedAt`. */

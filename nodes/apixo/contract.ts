@@ -1,7 +1,9 @@
 /**
- * The APIXO Seedance 2.0 Mini contract, written once (see shared/apixo/seedance-2-0-mini.md).
- * Pure zod + numbers: the nodes, the simulator and the tests all import it, so the API's rules
- * live here and nowhere else. Imports nothing from n8n.
+ * The APIXO Seedance 2.0 Mini contract, written once from APIXO's API page
+ * (https://apixo.ai/docs/models/seedance-2-0-mini). Pure zod + numbers: the nodes and the tests
+ * import it, so the package's reading of the API lives here and nowhere else. The test simulator
+ * keeps its own, independent reading; one table of cases runs against both. Imports nothing
+ * from n8n.
  */
 // zod's v4 API (shipped inside zod 3.25, the version n8n provides): about 5× faster to parse.
 import { z } from 'zod/v4';

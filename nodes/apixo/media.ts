@@ -1,7 +1,8 @@
 /**
  * How long a reference video or audio file is, read from its header with a few small byte-range
  * reads — never the whole file. Pure: the caller supplies `read` (HTTP Range requests in the
- * node, a Buffer in tests). Formats: ISO-BMFF (MP4, MOV, M4A: `moov` → `mvhd`), MP3 (Xing/Info
+ * node, a Buffer in tests). Formats: ISO-BMFF (MP4, MOV, M4A: `moov` → `mvhd`, or `mvex/mehd`
+ * for fragmented files), MP3 (Xing/Info
  * or VBRI frame count, else constant bitrate) and WAV (`fmt ` byte rate, `data` size).
  */
 
@@ -55,57 +56,123 @@ async function isoDuration(
 ): Promise<MediaDuration> {
 	const brand = ascii(head, 4, 4) === 'ftyp' ? ascii(head, 8, 4) : 'qt  ';
 	const format = brand === 'qt  ' ? 'mov' : brand.startsWith('M4A') ? 'm4a' : 'mp4';
+	const fileEnd = size ?? (head.length < HEAD_BYTES ? head.length : Infinity);
+	// Bytes at [offset, offset + length) (fewer at the end of the file): from the bytes already
+	// read when they hold them, else one read of `prefetch` bytes.
+	let known = { at: 0, bytes: head };
+	const bytesAt = async (offset: number, length: number, prefetch = length) => {
+		const from = offset - known.at;
+		if (from >= 0 && known.at + known.bytes.length >= Math.min(offset + length, fileEnd))
+			return known.bytes.subarray(from, from + length);
+		known = { at: offset, bytes: (await read(offset, offset + prefetch - 1)).bytes };
+		return known.bytes.subarray(0, length);
+	};
 	// Walk the top-level boxes; `moov` may come after a large `mdat` (not "fast start").
 	let offset = 0;
-	while (size === undefined || offset < size) {
+	while (offset < fileEnd) {
 		// Past the head, one read takes the box header and enough of a `moov` to find `mvhd`.
-		const box =
-			offset + 16 <= head.length
-				? head.subarray(offset)
-				: (await read(offset, offset + 16 + MOOV_START - 1)).bytes;
-		if (box.length < 8) break;
-		let boxSize = box.readUInt32BE(0);
-		const type = ascii(box, 4, 4);
-		let headerSize = 8;
-		if (boxSize === 1) {
-			if (box.length < 16) break;
-			boxSize = Number(box.readBigUInt64BE(8));
-			headerSize = 16;
-		} else if (boxSize === 0) {
-			boxSize = (size ?? Infinity) - offset;
+		const box = boxAt(await bytesAt(offset, 16, 16 + MOOV_START), fileEnd - offset);
+		if (!box) break;
+		if (box.type === 'moov') {
+			const start = offset + box.header;
+			const mvhd = mvhdDuration(await bytesAt(start, Math.min(MOOV_START, box.size - box.header)));
+			// Fragmented MP4s leave the total out of `mvhd` (0 or all ones): `mvex/mehd` says it.
+			const duration = mvhd.unknown
+				? await fragmentDuration(start, offset + box.size, bytesAt)
+				: mvhd.duration;
+			return { seconds: round(Number(duration) / mvhd.timescale), format };
 		}
-		if (boxSize < headerSize) fail(`a ${JSON.stringify(type)} box has an impossible size`);
-		if (type === 'moov') {
-			// `mvhd` comes first in `moov`: its first bytes are enough.
-			const body =
-				box.length >= headerSize + MOOV_START
-					? box.subarray(headerSize, headerSize + MOOV_START)
-					: (await read(offset + headerSize, offset + headerSize + MOOV_START - 1)).bytes;
-			return { seconds: mvhdSeconds(body), format };
-		}
-		offset += boxSize;
+		offset += box.size;
 	}
 	return fail('no "moov" box found');
 }
 
-function mvhdSeconds(moov: Buffer): number {
+interface Box {
+	type: string;
+	/** Header and body; `room` when the box runs to the end of its parent (size 0). */
+	size: number;
+	header: number;
+}
+
+/** The box starting at `bytes[0]`, `room` bytes being left in its parent; undefined if cut off. */
+function boxAt(bytes: Buffer, room: number): Box | undefined {
+	if (bytes.length < 8) return undefined;
+	const type = ascii(bytes, 4, 4);
+	let size = bytes.readUInt32BE(0);
+	let header = 8;
+	if (size === 1) {
+		if (bytes.length < 16) return undefined;
+		size = Number(bytes.readBigUInt64BE(8));
+		header = 16;
+	} else if (size === 0) {
+		size = room;
+	}
+	if (size < header) fail(`a ${JSON.stringify(type)} box has an impossible size`);
+	return { type, size, header };
+}
+
+/** A duration of 0 or all ones means "not known here" (fragmented or live files). */
+const unknownDuration = (duration: bigint, bits: 32 | 64) =>
+	duration === 0n || duration === (1n << BigInt(bits)) - 1n;
+
+function mvhdDuration(moov: Buffer): { timescale: number; duration: bigint; unknown: boolean } {
 	let at = 0;
 	while (at + 8 <= moov.length) {
 		const size = moov.readUInt32BE(at);
 		if (ascii(moov, at + 4, 4) === 'mvhd') {
 			const version = moov[at + 8];
 			const fields = at + 12;
+			if (fields + (version === 1 ? 28 : 16) > moov.length) break;
 			const [timescale, duration] =
 				version === 1
-					? [moov.readUInt32BE(fields + 16), Number(moov.readBigUInt64BE(fields + 20))]
-					: [moov.readUInt32BE(fields + 8), moov.readUInt32BE(fields + 12)];
+					? [moov.readUInt32BE(fields + 16), moov.readBigUInt64BE(fields + 20)]
+					: [moov.readUInt32BE(fields + 8), BigInt(moov.readUInt32BE(fields + 12))];
 			if (!timescale) fail('the "mvhd" box has no timescale');
-			return round(duration / timescale);
+			return { timescale, duration, unknown: unknownDuration(duration, version === 1 ? 64 : 32) };
 		}
 		if (size < 8) break;
 		at += size;
 	}
 	return fail('no "mvhd" box at the start of "moov"');
+}
+
+/**
+ * A fragmented file's total duration, from `moov/mvex/mehd` (fragment_duration, in the `mvhd`
+ * timescale). Without it the length is only the sum of all fragments: left to the API then.
+ */
+async function fragmentDuration(
+	start: number,
+	end: number,
+	bytesAt: (offset: number, length: number) => Promise<Buffer>,
+): Promise<bigint> {
+	const unknown = 'a fragmented MP4 that does not state its total duration (no "mehd" box)';
+	for (let at = start; at + 8 <= end; ) {
+		const child = boxAt(await bytesAt(at, 16), end - at);
+		if (!child) break;
+		if (child.type === 'mvex') {
+			const mvex = await bytesAt(
+				at + child.header,
+				Math.min(MOOV_START, child.size - child.header),
+			);
+			for (let inner = 0; inner + 8 <= mvex.length; ) {
+				const box = boxAt(mvex.subarray(inner), mvex.length - inner);
+				if (!box) break;
+				if (box.type === 'mehd' && inner + 16 <= mvex.length) {
+					const version = mvex[inner + 8];
+					if (version === 1 && inner + 20 > mvex.length) break;
+					const duration =
+						version === 1
+							? mvex.readBigUInt64BE(inner + 12)
+							: BigInt(mvex.readUInt32BE(inner + 12));
+					return unknownDuration(duration, version === 1 ? 64 : 32) ? fail(unknown) : duration;
+				}
+				inner += box.size;
+			}
+			break;
+		}
+		at += child.size;
+	}
+	return fail(unknown);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,13 +1,7 @@
 /**
  * The one door to APIXO: submit, status, balance. Everything that talks to the API goes through
- * `apixoRequest`, so retries, error wording and secret hygiene are decided once.
- *
- * Retry rules (the API page + "never pay twice"):
- * - reads (status, balance) retry on 429/500/502/503/504, connection errors, timeouts and
- *   unreadable bodies, with exponential backoff + full jitter, honouring Retry-After;
- * - the submit POST is retried only when it provably created nothing: a 429 answer, or a
- *   connection that was refused. Any other failure leaves the outcome unknown and is reported,
- *   never repeated.
+ * `apixoRequest`, a short loop that sends, reads the answer and asks the retry policy
+ * (retry.ts) what to do; error wording and secret hygiene are decided here, once.
  */
 import type {
 	IAllExecuteFunctions,
@@ -22,41 +16,25 @@ import {
 	balanceResponseSchema,
 	DEFAULT_BASE_URL,
 	ENDPOINTS,
-	errorBodySchema,
 	MODEL_ID,
 	statusResponseSchema,
 	submitResponseSchema,
 	type SubmitBody,
 	type TaskData,
 } from './contract';
-import { httpAdvice, redact } from './errors';
+import { describeErrorBody, httpAdvice, readErrorBody, redact } from './errors';
+import {
+	classify,
+	DEFAULT_RETRY,
+	parseRetryAfter,
+	type CallKind,
+	type Failure,
+	type Outcome,
+	type RetryPolicy,
+} from './retry';
 import { abortableSleep } from './sleep';
 
 export const CREDENTIAL_TYPE = 'apixoApi';
-
-export interface RetryPolicy {
-	/** Total tries of one call, the first included. */
-	maxAttempts: number;
-	baseDelayMs: number;
-	maxDelayMs: number;
-	/** A Retry-After longer than this is not waited for: the call fails and says when to retry. */
-	maxRetryAfterMs: number;
-	/** Per-request timeout. */
-	timeoutMs: number;
-	/**
-	 * Epoch ms: a retry whose wait would end later is not made (the error stays retryable), so a
-	 * caller's own time limit (maxWait) holds through backoff and Retry-After waits.
-	 */
-	deadline?: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-	maxAttempts: 5,
-	baseDelayMs: 1000,
-	maxDelayMs: 30_000,
-	maxRetryAfterMs: 120_000,
-	timeoutMs: 30_000,
-};
 
 export interface CallOptions {
 	model?: string;
@@ -68,10 +46,8 @@ export interface CallOptions {
 	random?: () => number;
 }
 
-type Kind = 'read' | 'create';
-
 interface ApixoCall<T extends z.ZodType> {
-	kind: Kind;
+	kind: CallKind;
 	what: string;
 	method: 'GET' | 'POST';
 	path: string;
@@ -81,42 +57,15 @@ interface ApixoCall<T extends z.ZodType> {
 	schema: T;
 }
 
-/** Connection errors after which the request certainly never reached APIXO. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-/** Connection errors a read may retry (the request may or may not have arrived). */
-const TRANSIENT = new Set([
-	...NOT_SENT,
-	'ECONNRESET',
-	'ETIMEDOUT',
-	'ECONNABORTED',
-	'EPIPE',
-	'ESOCKETTIMEDOUT',
-	'ERR_SOCKET_CONNECTION_TIMEOUT',
-	'EHOSTUNREACH',
-	'ENETUNREACH',
-]);
-const RETRY_STATUS_READ = new Set([429, 500, 502, 503, 504]);
-const RETRY_STATUS_CREATE = new Set([429]);
+/**
+ * APIXO's API lives under /api/v1, but APIXO's own MCP server configures the bare host and adds
+ * the prefix per path: a user pasting `https://api.apixo.ai` gets the prefix added here.
+ */
+const APIXO_BARE_HOST = /^(https?:\/\/api\.apixo\.ai)$/i;
 
 export function normalizeBaseUrl(baseUrl: unknown): string {
 	const text = typeof baseUrl === 'string' && baseUrl.trim() ? baseUrl.trim() : DEFAULT_BASE_URL;
-	return text.replace(/\/+$/, '');
-}
-
-/** Retry-After as milliseconds from now: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: unknown, nowMs = Date.now()): number | undefined {
-	const text = Array.isArray(value) ? value[0] : value;
-	if (typeof text !== 'string' && typeof text !== 'number') return undefined;
-	const raw = String(text).trim();
-	if (/^\d+(\.\d+)?$/.test(raw)) return Math.ceil(Number(raw) * 1000);
-	const date = Date.parse(raw);
-	return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
-}
-
-/** Exponential backoff with full jitter: a random wait in [0, min(max, base·2^(n-1))]. */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random = Math.random): number {
-	const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-	return Math.floor(random() * ceiling);
+	return text.replace(/\/+$/, '').replace(APIXO_BARE_HOST, '$1/api/v1');
 }
 
 const ERRNO = /^(E[A-Z_]+|ERR_[A-Z_]+)$/;
@@ -155,18 +104,14 @@ function parseJson(text: unknown): unknown {
 	}
 }
 
-export interface ApixoErrorDetails {
+export interface ApixoErrorDetails extends Partial<Failure> {
 	what: string;
-	httpCode?: number;
-	apiMessage?: string;
+	/** The error answer's body (JSON or text): its message, `data.error` and error id are shown. */
+	body?: unknown;
 	taskId?: string;
-	/** True when a submit may have created a task although it failed. */
-	outcomeUnknown?: boolean;
-	/** True when the same read may succeed later (overload, 5xx, no answer). */
-	retryable?: boolean;
-	reason?: string;
-	action?: string;
 	itemIndex?: number;
+	/** The base URL the call went to (for advice about it). */
+	baseUrl?: string;
 }
 
 /**
@@ -178,20 +123,29 @@ export function apixoApiError(
 	details: ApixoErrorDetails,
 	apiKey?: string,
 ): NodeApiError {
-	const advice = details.httpCode ? httpAdvice(details.httpCode) : undefined;
-	const headline = details.httpCode
-		? `APIXO ${details.what} failed: ${details.httpCode} ${advice!.meaning}`
+	const text = readErrorBody(details.body);
+	const advice = details.httpCode
+		? httpAdvice(details.httpCode, details.what, `${text.message ?? ''} ${text.detail ?? ''}`)
+		: undefined;
+	const headline = advice
+		? `APIXO ${details.what} failed: ${details.httpCode} ${advice.meaning}`
 		: `APIXO ${details.what} failed: ${details.reason ?? 'no answer'}`;
-	const apiMessage = details.apiMessage ? redact(details.apiMessage, apiKey) : undefined;
-	const message = apiMessage ? `${headline} — ${apiMessage}` : headline;
-	const lines = [
-		`What to do: ${details.action ?? advice?.action ?? 'Check the base URL and your network, then retry'}.`,
-	];
-	if (details.outcomeUnknown) {
-		lines.push(
-			'The task may have been created and billed although no task ID came back: check your APIXO dashboard before submitting again.',
-		);
+	const said = describeErrorBody(text, advice?.meaning);
+	const message = redact(said ? `${headline} — ${said}` : headline, apiKey);
+	let action =
+		details.action ?? advice?.action ?? 'Check the base URL and your network, then retry';
+	if (
+		(details.httpCode === 404 || details.httpCode === 405) &&
+		details.baseUrl &&
+		!/\/api\/v1$/.test(details.baseUrl)
+	) {
+		action = `The base URL ${details.baseUrl} does not end in /api/v1: set the credential's Base URL to the API root, e.g. ${DEFAULT_BASE_URL}`;
 	}
+	const lines = [
+		details.outcomeUnknown
+			? 'What to do: Do not resubmit blindly. The task may have been created and billed although no task ID came back: check your APIXO dashboard before submitting again.'
+			: `What to do: ${action}.`,
+	];
 	if (details.taskId) lines.push(`Task ID: ${details.taskId}`);
 	const response: JsonObject = {
 		message,
@@ -209,7 +163,40 @@ export function apixoApiError(
 	error.context.taskId = details.taskId;
 	if (details.outcomeUnknown) error.context.outcomeUnknown = true;
 	error.context.retryable = details.retryable === true;
+	// A caller that waits (the poll loop) must not call again before APIXO allowed it.
+	if (details.retryAfterMs !== undefined) error.context.retryAfterMs = details.retryAfterMs;
 	return error;
+}
+
+type Answer = { statusCode: number; headers: IDataObject; body: unknown };
+
+/** The answer, or what went wrong, of one attempt. */
+function outcomeOf<T extends z.ZodType>(
+	schema: T,
+	answer: Answer,
+): { ok: true; data: z.output<T> } | { ok: false; outcome: Outcome; body: unknown } {
+	const body = parseJson(answer.body);
+	// APIXO repeats the status in the body's `code`; trust the worse of the two.
+	const bodyCode = (body as { code?: unknown } | undefined)?.code;
+	const status =
+		answer.statusCode < 300 && typeof bodyCode === 'number' && bodyCode >= 300
+			? bodyCode
+			: answer.statusCode;
+	if (status >= 200 && status < 300) {
+		const parsed = schema.safeParse(body);
+		if (parsed.success) return { ok: true, data: parsed.data };
+		return {
+			ok: false,
+			outcome: { type: 'unreadable', status: answer.statusCode, json: body !== undefined },
+			body: undefined,
+		};
+	}
+	const retryAfterMs = parseRetryAfter(answer.headers?.['retry-after']);
+	return {
+		ok: false,
+		outcome: { type: 'status', status, retryAfterMs },
+		body: body ?? answer.body,
+	};
 }
 
 async function apixoRequest<T extends z.ZodType>(
@@ -221,28 +208,28 @@ async function apixoRequest<T extends z.ZodType>(
 	const credentials = await ctx.getCredentials<{ apiKey?: string; baseUrl?: string }>(
 		CREDENTIAL_TYPE,
 	);
-	const apiKey = credentials.apiKey;
-	const url = `${normalizeBaseUrl(credentials.baseUrl)}${call.path}`;
+	const baseUrl = normalizeBaseUrl(credentials.baseUrl);
 	const signals = [options.signal, cancelSignal(ctx)].filter((s): s is AbortSignal => !!s);
-	const fail = (details: Omit<ApixoErrorDetails, 'what' | 'taskId' | 'itemIndex'>) =>
+	const aborted = () => signals.some((s) => s.aborted);
+	const fail = (failure: Partial<Failure>, body?: unknown) =>
 		apixoApiError(
 			ctx,
-			{ what: call.what, taskId: call.taskId, itemIndex: options.itemIndex, ...details },
-			apiKey,
+			{
+				what: call.what,
+				taskId: call.taskId,
+				itemIndex: options.itemIndex,
+				baseUrl,
+				body,
+				...failure,
+			},
+			credentials.apiKey,
 		);
-	const aborted = () => signals.find((s) => s.aborted);
-	const wait = async (ms: number) => {
-		for (const s of signals) if (s.aborted) throw fail({ reason: 'cancelled' });
-		try {
-			await abortableSleep(ms, signals.length > 1 ? AbortSignal.any(signals) : signals[0]);
-		} catch {
-			throw fail({ reason: 'cancelled', action: 'Nothing to do: the execution was stopped' });
-		}
-	};
+	const cancelled = (inFlight: boolean) =>
+		classify(call.kind, { type: 'cancelled', inFlight }, { number: 1, policy, now: Date.now() });
 
 	const request: IHttpRequestOptions = {
 		method: call.method,
-		url,
+		url: `${baseUrl}${call.path}`,
 		qs: call.qs,
 		body: call.body,
 		json: true,
@@ -256,109 +243,47 @@ async function apixoRequest<T extends z.ZodType>(
 	};
 
 	for (let attempt = 1; ; attempt++) {
-		const last = attempt >= policy.maxAttempts;
-		/** Whether another attempt after `delayMs` is allowed. */
-		const mayRetryAfter = (delayMs: number) =>
-			!last && (policy.deadline === undefined || Date.now() + delayMs < policy.deadline);
-		const backoff = backoffDelay(attempt, policy, options.random);
-		let response: { statusCode: number; headers: IDataObject; body: unknown };
+		let decision = aborted() ? cancelled(false) : undefined;
+		let body: unknown;
+		if (!decision) {
+			const answer = await ctx.helpers.httpRequestWithAuthentication
+				.call(ctx, CREDENTIAL_TYPE, request)
+				.then(
+					(response: Answer) => ({ response }),
+					(error: unknown) => ({ error }),
+				);
+			let outcome: Outcome;
+			if ('error' in answer) {
+				outcome = aborted()
+					? { type: 'cancelled', inFlight: true }
+					: { type: 'no-answer', code: errorCode(answer.error) ?? 'connection error' };
+			} else {
+				const read = outcomeOf(call.schema, answer.response);
+				if (read.ok) return read.data;
+				outcome = read.outcome;
+				body = read.body;
+			}
+			ctx.logger.debug(`APIXO ${call.what}: ${JSON.stringify(outcome)}`, {
+				attempt,
+				taskId: call.taskId,
+			});
+			decision = classify(call.kind, outcome, {
+				number: attempt,
+				policy,
+				now: Date.now(),
+				random: options.random,
+			});
+		}
+		if ('fail' in decision) throw fail(decision.fail, body);
 		try {
-			response = await ctx.helpers.httpRequestWithAuthentication.call(
-				ctx,
-				CREDENTIAL_TYPE,
-				request,
+			await abortableSleep(
+				decision.retryInMs,
+				signals.length > 1 ? AbortSignal.any(signals) : signals[0],
 			);
-		} catch (error) {
-			if (aborted())
-				throw fail({ reason: 'cancelled', action: 'Nothing to do: the execution was stopped' });
-			const code = errorCode(error) ?? 'connection error';
-			const retryable = call.kind === 'read' ? TRANSIENT.has(code) : NOT_SENT.has(code);
-			ctx.logger.debug(`APIXO ${call.what}: ${code}`, { attempt, taskId: call.taskId });
-			if (retryable && mayRetryAfter(backoff)) {
-				await wait(backoff);
-				continue;
-			}
-			throw fail({
-				reason:
-					code === 'ECONNABORTED' || code === 'ETIMEDOUT'
-						? `no answer within ${policy.timeoutMs} ms`
-						: code,
-				retryable: call.kind === 'read' && TRANSIENT.has(code),
-				outcomeUnknown: call.kind === 'create' && !NOT_SENT.has(code),
-				action:
-					call.kind === 'create' && !NOT_SENT.has(code)
-						? 'Do not resubmit blindly'
-						: `Check the base URL (${url.replace(call.path, '')}) and your network, then retry`,
-			});
+		} catch {
+			const stopped = cancelled(false);
+			throw fail('fail' in stopped ? stopped.fail : {});
 		}
-
-		const body = parseJson(response.body);
-		// APIXO repeats the status in the body's `code`; trust the worse of the two.
-		const bodyCode = (body as { code?: unknown } | undefined)?.code;
-		const status =
-			response.statusCode < 300 && typeof bodyCode === 'number' && bodyCode >= 300
-				? bodyCode
-				: response.statusCode;
-
-		if (status >= 200 && status < 300) {
-			const parsed = call.schema.safeParse(body);
-			if (parsed.success) return parsed.data;
-			ctx.logger.debug(`APIXO ${call.what}: unreadable answer`, { attempt, taskId: call.taskId });
-			if (call.kind === 'read' && mayRetryAfter(backoff)) {
-				await wait(backoff);
-				continue;
-			}
-			throw fail({
-				reason:
-					body === undefined
-						? `the answer (HTTP ${response.statusCode}) was not JSON`
-						: `the answer (HTTP ${response.statusCode}) did not have the documented shape`,
-				outcomeUnknown: call.kind === 'create',
-				retryable: call.kind === 'read',
-				action:
-					call.kind === 'create'
-						? 'Do not resubmit blindly'
-						: 'Retry later; if it persists, check the base URL points at the APIXO API',
-			});
-		}
-
-		const retryAfterMs = parseRetryAfter(response.headers?.['retry-after']);
-		const retryStatuses = call.kind === 'read' ? RETRY_STATUS_READ : RETRY_STATUS_CREATE;
-		const apiMessage = errorBodySchema.safeParse(body).data?.message;
-		ctx.logger.debug(`APIXO ${call.what}: HTTP ${status}`, {
-			attempt,
-			taskId: call.taskId,
-			retryAfterMs,
-		});
-		if (retryStatuses.has(status) && !last) {
-			if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) {
-				throw fail({
-					httpCode: status,
-					apiMessage,
-					action: `APIXO asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After): retry after that`,
-				});
-			}
-			if (mayRetryAfter(retryAfterMs ?? backoff)) {
-				await wait(retryAfterMs ?? backoff);
-				continue;
-			}
-		}
-		const error = fail({
-			httpCode: status,
-			apiMessage,
-			retryable: call.kind === 'read' && RETRY_STATUS_READ.has(status),
-			// A submit that got a 5xx may still have created the task.
-			outcomeUnknown: call.kind === 'create' && status >= 500,
-			action:
-				call.kind === 'create' && status >= 500
-					? 'Do not resubmit blindly'
-					: status >= 300 && status < 400
-						? `APIXO answered with a redirect: check the base URL (${normalizeBaseUrl(credentials.baseUrl)})`
-						: undefined,
-		});
-		// The poll loop must not call again before APIXO allowed it.
-		if (retryAfterMs !== undefined) error.context.retryAfterMs = retryAfterMs;
-		throw error;
 	}
 }
 

@@ -4,6 +4,7 @@
  * measured with the node inside n8n-core's execution engine against the simulator.
  */
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
+import { onCleanup } from '../../test/harness/cleanup';
 import { runNode, type RunNodeOptions } from '../../test/harness/n8n';
 import { startSimulator, type Simulator } from '../../test/simulator/server';
 import type { Figure } from './report';
@@ -56,6 +57,7 @@ const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 export async function batchFigures(log: (line: string) => void): Promise<Figure[]> {
 	const sim = await startSimulator({ apiKeys: [KEY], timing: TIMING, resultBytes: 1024 });
+	const closeSim = onCleanup('simulator', () => sim.close());
 	try {
 		await runBatch(sim, 2); // warm-up: modules loaded, sockets opened
 		const one = await runBatch(sim, 1);
@@ -123,7 +125,7 @@ export async function batchFigures(log: (line: string) => void): Promise<Figure[
 		figures.push(await stormFigure(sim, log));
 		return figures;
 	} finally {
-		await sim.close();
+		await closeSim();
 	}
 }
 

@@ -3,10 +3,12 @@
  * `npm run bench`: the speed and memory figures of docs/benchmarks.md, each a ratio of two
  * sides measured in this run (simulator with time scaled down; a real n8n for 3 and 5).
  * `npm run bench -- batch validation` runs only those groups (batch, validation, n8n).
+ * Stopped early (Ctrl+C, a time limit, a failure), it stops the n8n and simulators it started.
  */
 import path from 'node:path';
 
 import { N8N_VERSION } from '../../test/e2e/n8n-host';
+import { onCleanup, runMain } from '../../test/harness/cleanup';
 import { shutdownN8n } from '../../test/harness/n8n';
 import { batchFigures } from './batch';
 import { n8nFigures } from './n8n';
@@ -20,6 +22,8 @@ const GROUPS: Record<string, (log: (line: string) => void) => Promise<Figure[]>>
 };
 
 async function main() {
+	// The in-process n8n-core of the batch figures: its SSH pool and temporary user folder.
+	const stopN8nCore = onCleanup('in-process n8n-core', shutdownN8n);
 	const started = Date.now();
 	const only = process.argv.slice(2);
 	const log = (line: string) =>
@@ -29,7 +33,7 @@ async function main() {
 		if (only.length && !only.includes(name)) continue;
 		figures.push(...(await run(log)));
 	}
-	shutdownN8n();
+	await stopN8nCore();
 	const seconds = (Date.now() - started) / 1000;
 	if (only.length) {
 		log('a partial run: docs/benchmarks.md is left as it is');
@@ -45,7 +49,4 @@ async function main() {
 	log(`${figures.length} figures, ${missed.length} goals missed, ${seconds.toFixed(0)} s`);
 }
 
-main().catch((error) => {
-	console.error(error);
-	process.exitCode = 1;
-});
+runMain(main);

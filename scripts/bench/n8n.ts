@@ -6,8 +6,7 @@
  * - callbacks per second and acknowledgement latency of the APIXO Trigger, against n8n's own
  *   Webhook node, under the same load generator (autocannon, bounded request count).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -24,6 +23,7 @@ import {
 	pairWorkflow,
 	webhookNode,
 } from '../../test/e2e/workflows';
+import { onCleanup } from '../../test/harness/cleanup';
 import { startSimulator, type Simulator } from '../../test/simulator/server';
 import type { Figure } from './report';
 
@@ -327,7 +327,10 @@ async function triggerFigures(n8n: N8nInstance, log: (line: string) => void): Pr
 
 export async function n8nFigures(log: (line: string) => void): Promise<Figure[]> {
 	const sim = await startSimulator({ apiKeys: [KEY], timing: { pendingMs: 50, processingMs: 50 } });
-	const tarball = await packPackage(mkdtempSync(path.join(os.tmpdir(), 'apixo-bench-pack-')));
+	const closeSim = onCleanup('simulator', () => sim.close());
+	const packDir = mkdtempSync(path.join(os.tmpdir(), 'apixo-bench-pack-'));
+	const removePack = onCleanup(packDir, () => rmSync(packDir, { recursive: true, force: true }));
+	const tarball = await packPackage(packDir);
 	const n8n = await createInstance(tarball);
 	try {
 		await n8n.importCredentials([apixoCredential(sim.baseUrl, KEY)]);
@@ -342,6 +345,7 @@ export async function n8nFigures(log: (line: string) => void): Promise<Figure[]>
 		return [...(await downloadFigures(n8n, sim, log)), ...(await triggerFigures(n8n, log))];
 	} finally {
 		await n8n.stop();
-		await sim.close();
+		await closeSim();
+		await removePack();
 	}
 }

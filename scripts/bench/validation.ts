@@ -7,6 +7,7 @@ import http from 'node:http';
 
 import { estimateCost, validateSubmitBody, type Mode } from '../../nodes/apixo/contract';
 import { buildBody } from '../../nodes/SeedanceMini/actions/generate.operation';
+import { onCleanup } from '../../test/harness/cleanup';
 import { startSimulator } from '../../test/simulator/server';
 import type { Figure } from './report';
 
@@ -76,11 +77,12 @@ export async function validationFigure(log: (line: string) => void): Promise<Fig
 	itemsPerSecond(20_000); // warm-up: let V8 optimize
 	const rate = itemsPerSecond(200_000);
 	const sim = await startSimulator({ apiKeys: ['sk-bench-SECRET-0004'] });
+	const closeSim = onCleanup('simulator', () => sim.close());
 	let callMs: number;
 	try {
 		callMs = await loopbackCallMs(sim.baseUrl, 'sk-bench-SECRET-0004', 300);
 	} finally {
-		await sim.close();
+		await closeSim();
 	}
 	const itemUs = 1e6 / rate;
 	const ratio = Math.round((callMs * 1000) / itemUs);

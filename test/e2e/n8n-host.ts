@@ -4,17 +4,16 @@
  * package (minutes, ~2 GB), then each run gets its own user folder with the packed package
  * installed the way n8n installs community nodes — into <user folder>/.n8n/nodes, with no
  * dependencies of its own, so `n8n-workflow` and `zod` must come from n8n.
+ * Every process started here (n8n, its CLI, npm) is stopped with its children on exit, on an
+ * error or on a signal, even when nobody calls stop() (test/harness/cleanup.ts).
  */
-import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
+import { execTracked as run, onCleanup, spawnTracked } from '../harness/cleanup';
 import { addSecret, collect } from '../harness/sweep';
-
-const run = promisify(execFile);
 
 export const N8N_VERSION = process.env.N8N_E2E_VERSION ?? '2.8.4';
 export const CACHE_DIR =
@@ -50,7 +49,7 @@ export async function ensureN8n(log: (line: string) => void = console.log): Prom
 	const clean = Object.fromEntries(
 		Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_config_')),
 	);
-	const options = { cwd: CACHE_DIR, maxBuffer: 64 * 1024 * 1024, env: withNode(clean) };
+	const options = { cwd: CACHE_DIR, env: withNode(clean) };
 	const spec = `n8n@${N8N_VERSION}`;
 	await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', spec], options);
 	// The SQLite driver is native: build it for the Node that will run n8n.
@@ -139,6 +138,41 @@ export interface ExecutionResult {
 	stderr: string;
 }
 
+/**
+ * A long-lived process (`n8n start`, `n8n worker`...), resolved once its log shows `readyText`.
+ * It runs in its own process group: `stop()` (or the cleanup) stops it with its task runner.
+ */
+export async function startProcess(
+	name: string,
+	command: string,
+	args: string[],
+	options: { env?: NodeJS.ProcessEnv; cwd?: string; readyText: string; graceMs?: number },
+): Promise<N8nProcess> {
+	const { child, exited, stop } = spawnTracked(`n8n ${name}`, command, args, {
+		env: options.env,
+		cwd: options.cwd,
+		// n8n waits up to N8N_GRACEFUL_SHUTDOWN_TIMEOUT (30 s) for running executions.
+		graceMs: options.graceMs ?? 15_000,
+	});
+	let log = '';
+	let ended = false;
+	void exited.then(() => (ended = true));
+	const onData = (c: Buffer) => ((log += c), collect(`n8n ${name} log`, String(c)));
+	child.stdout!.on('data', onData);
+	child.stderr!.on('data', onData);
+	child.once('error', (error) => (log += `\n${error.message}`));
+	const handle: N8nProcess = { name, pid: child.pid, logs: () => log, stop };
+	const deadline = Date.now() + 180_000;
+	while (!log.includes(options.readyText)) {
+		if (Date.now() > deadline || ended) {
+			await stop(); // a half-started n8n would otherwise outlive the failed start
+			throw new Error(`n8n ${name} did not start:\n${log.slice(-3000)}`);
+		}
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	return handle;
+}
+
 /** A fresh n8n user folder with the packed package installed as a community node. */
 export async function createInstance(
 	tarball: string,
@@ -146,6 +180,12 @@ export async function createInstance(
 ): Promise<N8nInstance> {
 	const bin = await ensureN8n();
 	const userFolder = options.userFolder ?? mkdtempSync(path.join(os.tmpdir(), 'apixo-e2e-'));
+	const processes: N8nProcess[] = [];
+	// Registered before anything starts: a failed set-up or an interrupt still removes the folder.
+	const stop = onCleanup(`n8n instance ${path.basename(userFolder)}`, async () => {
+		await Promise.all(processes.map((p) => p.stop()));
+		if (!options.userFolder) rmSync(userFolder, { recursive: true, force: true });
+	});
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodesDir, { recursive: true });
 	writeFileSync(
@@ -178,28 +218,33 @@ export async function createInstance(
 		N8N_RESTRICT_FILE_ACCESS_TO: userFolder,
 		...options.env,
 	});
-	const processes: N8nProcess[] = [];
 	let server: N8nProcess | undefined;
 
-	const cli = (args: string[], timeoutMs = 120_000, onLine?: (line: string) => void) =>
-		new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
-			const child = spawn(bin, args, { env, cwd: userFolder });
-			let stdout = '';
-			let stderr = '';
-			const lines = (chunk: Buffer) =>
-				chunk
-					.toString()
-					.split('\n')
-					.filter(Boolean)
-					.forEach((l) => onLine?.(l));
-			child.stdout.on('data', (c) => ((stdout += c), lines(c), collect('n8n cli', String(c))));
-			child.stderr.on('data', (c) => ((stderr += c), lines(c), collect('n8n cli', String(c))));
-			const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-			child.on('close', (code) => {
-				clearTimeout(timer);
-				resolve({ stdout, stderr, code: code ?? -1 });
-			});
+	const cli = async (args: string[], timeoutMs = 120_000, onLine?: (line: string) => void) => {
+		// Tracked like `n8n start`: `n8n execute` runs a task runner too.
+		const { child, exited, closed, stop } = spawnTracked(`n8n ${args[0]}`, bin, args, {
+			env,
+			cwd: userFolder,
+			graceMs: 5_000,
 		});
+		let stdout = '';
+		let stderr = '';
+		const lines = (chunk: Buffer) =>
+			chunk
+				.toString()
+				.split('\n')
+				.filter(Boolean)
+				.forEach((l) => onLine?.(l));
+		child.stdout!.on('data', (c) => ((stdout += c), lines(c), collect('n8n cli', String(c))));
+		child.stderr!.on('data', (c) => ((stderr += c), lines(c), collect('n8n cli', String(c))));
+		child.once('error', (error) => (stderr += error.message));
+		const timer = setTimeout(() => void stop(), timeoutMs);
+		await exited;
+		await stop(); // whatever it left in its group would hold its output open
+		await closed;
+		clearTimeout(timer);
+		return { stdout, stderr, code: child.exitCode ?? -1 };
+	};
 
 	const importJson = async (kind: 'credentials' | 'workflow', data: unknown[]) => {
 		const file = path.join(userFolder, `import-${kind}-${Date.now()}.json`);
@@ -210,32 +255,12 @@ export async function createInstance(
 	};
 
 	const spawnProcess: N8nInstance['spawn'] = async (name, args, readyText, extraEnv = {}) => {
-		const child = spawn(bin, args, { env: { ...env, ...extraEnv }, cwd: userFolder });
-		let log = '';
-		const onData = (c: Buffer) => ((log += c), collect(`n8n ${name} log`, String(c)));
-		child.stdout.on('data', onData);
-		child.stderr.on('data', onData);
-		const handle: N8nProcess = {
-			name,
-			pid: child.pid,
-			logs: () => log,
-			async stop() {
-				if (child.exitCode !== null || child.signalCode !== null) return;
-				const exited = new Promise((resolve) => child.once('exit', resolve));
-				child.kill('SIGTERM');
-				const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-				await exited;
-				clearTimeout(timer);
-			},
-		};
+		const handle = await startProcess(name, bin, args, {
+			env: { ...env, ...extraEnv },
+			cwd: userFolder,
+			readyText,
+		});
 		processes.push(handle);
-		const deadline = Date.now() + 180_000;
-		while (!log.includes(readyText)) {
-			if (Date.now() > deadline || child.exitCode !== null) {
-				throw new Error(`n8n ${name} did not start:\n${log.slice(-3000)}`);
-			}
-			await new Promise((r) => setTimeout(r, 250));
-		}
 		return handle;
 	};
 
@@ -322,9 +347,6 @@ export async function createInstance(
 		spawn: spawnProcess,
 		logs: () => server?.logs() ?? '',
 		pid: () => server?.pid,
-		async stop() {
-			await Promise.all(processes.map((p) => p.stop()));
-			if (!options.userFolder) rmSync(userFolder, { recursive: true, force: true });
-		},
+		stop,
 	};
 }

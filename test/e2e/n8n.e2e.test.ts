@@ -225,6 +225,25 @@ describe('APIXO Trigger in a running n8n', () => {
 		expect(caught).toHaveLength(1);
 	});
 
+	it('the credential test in n8n: a good key passes, a wrong key (401 or 403) is "API key rejected"', async () => {
+		const test = async (apiKey: string) =>
+			(
+				await n8n.rest('POST', '/rest/credentials/test', {
+					credentials: { name: 'APIXO', type: 'apixoApi', data: { apiKey, baseUrl: sim.baseUrl } },
+				})
+			).json.data;
+		expect(await test(KEY)).toMatchObject({ status: 'OK' });
+		expect(await test('sk-e2e-wrong-key-000')).toMatchObject({
+			status: 'Error',
+			message: expect.stringContaining('API key rejected'),
+		});
+		sim.inject({ endpoint: 'balance', kind: 'http', status: 403 });
+		expect(await test(KEY)).toMatchObject({
+			status: 'Error',
+			message: expect.stringContaining('API key rejected'),
+		});
+	});
+
 	it('a bad token or a malformed body starts nothing', async () => {
 		const before = caught.length;
 		const body = JSON.stringify({

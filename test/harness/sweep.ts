@@ -33,6 +33,11 @@ export function collect(source: string, value: unknown): void {
 	state.texts.push({ source, text });
 }
 
+/** The log lines collected so far (n8n's logger, every level), for tests that check a log. */
+export function loggedLines(): string[] {
+	return state.texts.filter((t) => t.source.startsWith('log.')).map((t) => t.text);
+}
+
 /** A request that reached a non-APIXO host (result files, reference media, callbacks). */
 export function collectOtherHost(request: OtherHostRequest): void {
 	state.otherHosts.push(request);

@@ -29,6 +29,8 @@ export interface TriggerServer {
 	crashes: string[];
 	/** A new workflow instance with the static data n8n would have saved. */
 	restart(): void;
+	/** The workflow's static data as n8n would save it (the dedupe store lives there). */
+	staticData(): IDataObject;
 	close(): Promise<void>;
 }
 
@@ -142,6 +144,7 @@ export async function startTriggerServer(options: {
 		restart: () => {
 			workflow = makeWorkflow(deepCopy(workflow.staticData) as IDataObject);
 		},
+		staticData: () => deepCopy(workflow.staticData) as IDataObject,
 		close: async () => {
 			server.closeAllConnections();
 			await new Promise((resolve) => server.close(resolve));

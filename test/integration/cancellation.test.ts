@@ -4,8 +4,11 @@
  * the pause between polls, inside a status request that hangs, inside a download that hangs.
  * Each ends promptly, makes no request afterwards, and leaves no timer or socket behind.
  */
-import type { IDataObject } from 'n8n-workflow';
+import { getEventListeners } from 'node:events';
 
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { router } from '../../nodes/SeedanceMini/actions/router';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
 import { runNode, type RunNodeOptions } from '../harness/n8n';
 import { startSimulator, type Fault, type Simulator } from '../simulator/server';
@@ -27,6 +30,20 @@ function handles() {
 	for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
 	return { timers: counts.Timeout ?? 0, sockets: counts.TCPSocketWrap ?? 0 };
 }
+
+/** Generate with these parameters (prompt and mode preset), stoppable with `signal`. */
+const generate = (parameters: IDataObject, signal?: AbortSignal, node = new SeedanceMini()) =>
+	runNode({
+		node,
+		parameters: {
+			operation: 'generate',
+			mode: 'text-to-video',
+			prompt: 'a clock that stops',
+			...parameters,
+		} as RunNodeOptions['parameters'],
+		credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
+		signal,
+	});
 
 async function settle(check: () => boolean, ms = 2000) {
 	const end = Date.now() + ms;
@@ -67,17 +84,7 @@ describe.each(cases)('stopping the execution $name', ({ fault, plan, options, st
 		if (fault) sim.inject(fault);
 		if (plan) sim.planNextTasks(plan);
 		const stop = new AbortController();
-		const running = runNode({
-			node: new SeedanceMini(),
-			parameters: {
-				operation: 'generate',
-				mode: 'text-to-video',
-				prompt: 'a clock that stops',
-				options: { maxWait: 600, ...options },
-			} as RunNodeOptions['parameters'],
-			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
-			signal: stop.signal,
-		});
+		const running = generate({ options: { maxWait: 600, ...options } }, stop.signal);
 		await settle(stopWhen, 10_000);
 		expect(stopWhen()).toBe(true);
 		const stoppedAt = Date.now();
@@ -97,4 +104,41 @@ describe.each(cases)('stopping the execution $name', ({ fault, plan, options, st
 		expect(handles().timers).toBeLessThanOrEqual(before.timers);
 		expect(handles().sockets).toBeLessThanOrEqual(before.sockets);
 	});
+});
+
+it('stopped while a submit is in flight: the error says the task may exist, not "cancelled"', async () => {
+	// The answer comes late, after the task was made: the case where "cancelled" hid a paid task.
+	sim.inject({ endpoint: 'submit', kind: 'delay', delayMs: 1500 });
+	const stop = new AbortController();
+	const running = generate({ waitForCompletion: false }, stop.signal);
+	await settle(() => sim.count('submit') >= 1, 10_000);
+	stop.abort();
+	const { items, error } = await running;
+	expect(items).toEqual([]);
+	expect(error!.message).toContain('stopped while the submit was in flight');
+	expect(String(error!.description)).toContain('may have been created and billed');
+	expect((error as unknown as { context: IDataObject }).context.outcomeUnknown).toBe(true);
+	await settle(() => sim.tasks.size === 1, 3000);
+	expect(sim.tasks.size).toBe(1);
+});
+
+it('Generate run 12 times in one execution (a loop) leaves no listener on the cancel signal', async () => {
+	const looping = new SeedanceMini();
+	looping.execute = async function (this: IExecuteFunctions) {
+		const signal = this.getExecutionCancelSignal()!;
+		const before = getEventListeners(signal, 'abort').length;
+		for (let run = 0; run < 12; run++) await router.call(this);
+		return [
+			[
+				{
+					json: { before, after: getEventListeners(signal, 'abort').length },
+					pairedItem: { item: 0 },
+				},
+			],
+		];
+	};
+	const { items, error } = await generate({ waitForCompletion: false }, undefined, looping);
+	expect(error).toBeUndefined();
+	expect(sim.count('submit')).toBe(12);
+	expect(items[0].json.after).toBe(items[0].json.before);
 });

@@ -10,6 +10,7 @@ import { POLLING, DEFAULTS } from '../../nodes/apixo/contract';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
 import { toUrlList } from '../../nodes/SeedanceMini/actions/generate.operation';
 import { runNode, type RunNodeOptions } from '../harness/n8n';
+import { loggedLines } from '../harness/sweep';
 import { startSimulator, type Simulator } from '../simulator/server';
 
 const API_KEY = 'sk-node-SECRET-4242424242';
@@ -279,7 +280,7 @@ describe('waiting for results', () => {
 		expect(items.map((i) => i.json.state)).toEqual(['success', 'failed', 'success']);
 		expect(items[1].json).toMatchObject({
 			error: expect.stringContaining('Timeout'),
-			taskId: expect.stringMatching(/^task_/),
+			taskId: expect.stringMatching(/^[0-9a-f]{32}$/),
 			failCode: 'Timeout',
 			failMsg: 'slow upstream',
 		});
@@ -349,7 +350,7 @@ describe('submit without waiting and callbacks', () => {
 			generate({ waitForCompletion: false, resolution: '480p', duration: 8 }),
 		);
 		expect(items[0].json).toEqual({
-			taskId: expect.stringMatching(/^task_/),
+			taskId: expect.stringMatching(/^[0-9a-f]{32}$/),
 			requestType: 'async',
 			estimatedCostUsd: 0.38,
 		});
@@ -552,6 +553,37 @@ describe('Get Status', () => {
 		const { error } = await run({ operation: 'getStatus', taskId: 'task_nope' });
 		expect(error!.message).toContain('404');
 		expect(String(error!.description)).toContain('task_nope');
+	});
+});
+
+describe('states APIXO may answer beyond the page', () => {
+	// A public APIXO client maps `processing_r2` as in progress and lower-cases states.
+	const unusual = { runningStates: ['queued', 'processing_r2'], stateCase: 'upper' as const };
+
+	it('Generate waits through unknown running states, reads SUCCESS as success, logs what it saw', async () => {
+		sim.planNextTasks({ ...unusual, omitCostTime: true });
+		const { items, error } = await run(generate());
+		expect(error).toBeUndefined();
+		expect(items[0].json).toMatchObject({ state: 'success', costTime: null });
+		expect(items[0].json.videoUrl).toContain(String(items[0].json.taskId));
+		const taskId = String(items[0].json.taskId);
+		const seen = loggedLines().filter((line) => line.includes(taskId));
+		expect(seen.some((line) => line.includes('is processing_r2'))).toBe(true);
+	});
+
+	it('Get Status outputs states in lower case and waits through them', async () => {
+		sim.planNextTasks(unusual, { ...unusual, outcome: 'failed', failCode: 'CONTENT_VIOLATION' });
+		const first = await run(generate({ waitForCompletion: false }));
+		const second = await run(generate({ waitForCompletion: false }));
+		const running = await run({ operation: 'getStatus', taskId: first.items[0].json.taskId });
+		expect(running.items[0].json.state).toBe('queued');
+		const waitFor = (taskId: IDataObject[string]) =>
+			run({ operation: 'getStatus', taskId, waitForCompletion: true, options: FAST });
+		const done = await waitFor(first.items[0].json.taskId);
+		expect(done.items[0].json.state).toBe('success');
+		const failed = await waitFor(second.items[0].json.taskId);
+		expect(failed.error!.message).toContain('failed: CONTENT_VIOLATION');
+		expect(String(failed.error!.description)).toContain('safety checks');
 	});
 });
 

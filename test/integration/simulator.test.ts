@@ -2,13 +2,19 @@
 /**
  * The simulator over real HTTP: it must behave like the API page, or the node tests prove
  * nothing. The validation table is checked here against the simulator, as it is against the
- * client schema in test/unit/contract.test.ts: the two must agree.
+ * client schema in test/unit/contract.test.ts: two independent readings that must agree.
  */
 import http from 'node:http';
 
-import { validateSubmitBody } from '../../nodes/apixo/contract';
-import { VALIDATION_TABLE } from '../fixtures/validation-table';
+import {
+	clientVerdict,
+	disagreement,
+	judge,
+	VALIDATION_TABLE,
+	type Verdict,
+} from '../fixtures/validation-table';
 import { startSimulator, type Simulator } from '../simulator/server';
+import { PRICE_PER_SECOND, refusedPath } from '../simulator/validation';
 
 const KEY = 'sim-test-key';
 let sim: Simulator;
@@ -30,6 +36,9 @@ beforeEach(() => {
 const auth = { authorization: `Bearer ${KEY}` };
 const json = { ...auth, 'content-type': 'application/json' };
 const t2v = { input: { mode: 'text-to-video', prompt: 'a fox', duration: 4, resolution: '480p' } };
+const TASK_ID = /^[0-9a-f]{32}$/;
+const balance = (key = KEY) =>
+	call('/apikeys/current-balance', { headers: { authorization: `Bearer ${key}` } });
 
 async function call(path: string, init: RequestInit = {}) {
 	const response = await fetch(`${sim.baseUrl}${path}`, init);
@@ -65,13 +74,41 @@ async function until<T>(
 }
 
 describe('API behaviour', () => {
-	it('answers 401 without a valid Bearer key', async () => {
+	it('answers 401 without a valid Bearer key, in the {code, message, data: {error}} shape', async () => {
 		const missing = await call('/apikeys/current-balance');
-		const wrong = await call('/apikeys/current-balance', {
-			headers: { authorization: 'Bearer nope' },
-		});
+		const wrong = await balance('nope');
 		expect([missing.status, wrong.status]).toEqual([401, 401]);
-		expect(missing.body).toEqual({ code: 401, message: 'Missing or invalid API key' });
+		expect(missing.body).toEqual({
+			code: 401,
+			message: 'Missing or invalid API key',
+			data: { error: expect.stringContaining('Authorization') },
+		});
+		expect(wrong.body.data.error).toBe('Invalid API key');
+		const submitted = await call('/generateTask/seedance-2-0-mini', {
+			method: 'POST',
+			headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+			body: JSON.stringify(t2v),
+		});
+		expect(submitted.status).toBe(401);
+	});
+
+	it('the balance endpoint can answer 403 for a wrong key (wrongKeyStatus)', async () => {
+		const strict = await startSimulator({ apiKeys: [KEY], wrongKeyStatus: 403 });
+		try {
+			const wrong = await fetch(`${strict.baseUrl}/apikeys/current-balance`, {
+				headers: { authorization: 'Bearer nope' },
+			});
+			expect(wrong.status).toBe(403);
+			expect(await wrong.json()).toMatchObject({ code: 403, data: { error: 'Invalid API key' } });
+			const missing = await fetch(`${strict.baseUrl}/apikeys/current-balance`);
+			expect(missing.status).toBe(401);
+			const status = await fetch(`${strict.baseUrl}/statusTask/seedance-2-0-mini?taskId=x`, {
+				headers: { authorization: 'Bearer nope' },
+			});
+			expect(status.status).toBe(401);
+		} finally {
+			await strict.close();
+		}
 	});
 
 	it('reads the balance and bills each accepted task', async () => {
@@ -88,13 +125,18 @@ describe('API behaviour', () => {
 		sim.balanceUsd = 0.1;
 		const answer = await submit();
 		expect(answer.status).toBe(402);
+		expect(answer.body).toEqual({
+			code: 402,
+			message: 'Insufficient balance',
+			data: { error: 'Insufficient balance: the task costs $0.19, the balance is $0.1' },
+		});
 		expect(sim.tasks.size).toBe(0);
 	});
 
 	it('moves a task pending → processing → success with resultJson as a string', async () => {
 		const { body } = await submit();
 		const taskId = body.data.taskId;
-		expect(taskId).toMatch(/^task_[0-9a-f]{16}$/);
+		expect(taskId).toMatch(TASK_ID);
 		const seen = new Set<string>();
 		const final = await until(
 			() => status(taskId),
@@ -130,9 +172,71 @@ describe('API behaviour', () => {
 		expect(JSON.parse(two.body.data.resultJson).resultUrls).toHaveLength(2);
 	});
 
-	it('404 for an unknown task, 400 without taskId', async () => {
-		expect((await status('task_0000')).status).toBe(404);
-		expect((await call('/statusTask/seedance-2-0-mini', { headers: auth })).status).toBe(400);
+	it('plays in-progress states other than pending/processing, upper-case states, no costTime', async () => {
+		sim.planNextTasks(
+			{ runningStates: ['pending', 'processing_r2'] },
+			{ stateCase: 'upper', outcome: 'failed', failCode: 'INSUFFICIENT_CREDITS' },
+			{ stateCase: 'upper', omitCostTime: true },
+		);
+		const [r2, upper, noCost] = [
+			(await submit()).body.data.taskId,
+			(await submit()).body.data.taskId,
+			(await submit()).body.data.taskId,
+		];
+		const seen = new Set<string>();
+		const upperSeen = new Set<string>();
+		await until(
+			async () => [(await status(r2)).body.data.state, (await status(upper)).body.data.state],
+			([a, b]) => (seen.add(a), upperSeen.add(b), a === 'success' && b === 'FAILED'),
+		);
+		expect([...seen]).toEqual(['pending', 'processing_r2', 'success']);
+		expect([...upperSeen]).toEqual(['PENDING', 'PROCESSING', 'FAILED']);
+		expect((await status(upper)).body.data).toMatchObject({
+			failCode: 'INSUFFICIENT_CREDITS',
+			costTime: expect.any(Number),
+		});
+		const done = (await status(noCost)).body.data;
+		expect(done).toMatchObject({ state: 'SUCCESS', completeTime: expect.any(Number) });
+		expect(done).not.toHaveProperty('costTime');
+		// The file host and callbacks read the state whatever its case.
+		const url = JSON.parse(done.resultJson).resultUrls[0];
+		expect((await fetch(url)).status).toBe(200);
+		expect(sim.taskData(noCost)!.state).toBe('SUCCESS');
+	});
+
+	it('404 for an unknown task, 400 without taskId, both with a detail', async () => {
+		const unknown = 'f'.repeat(32);
+		expect(await status(unknown)).toMatchObject({
+			status: 404,
+			body: { code: 404, message: 'Task not found', data: { error: `Task not found: ${unknown}` } },
+		});
+		expect(await call('/statusTask/seedance-2-0-mini', { headers: auth })).toMatchObject({
+			status: 400,
+			body: {
+				code: 400,
+				message: 'Invalid request',
+				data: { error: 'Missing required field: taskId' },
+			},
+		});
+	});
+
+	it('400 for a body that is not JSON, and 404 for another model, with a detail', async () => {
+		const text = await call('/generateTask/seedance-2-0-mini', {
+			method: 'POST',
+			headers: json,
+			body: 'mode=text-to-video',
+		});
+		expect(text.status).toBe(400);
+		expect(refusedPath(text.body.data.error)).toBe('body');
+		const other = await call('/generateTask/seedance-2-0', {
+			method: 'POST',
+			headers: json,
+			body: '{}',
+		});
+		expect(other.body).toMatchObject({
+			code: 404,
+			data: { error: 'Model not found: seedance-2-0' },
+		});
 	});
 
 	it('serves the result from another host, streamed, as video/mp4', async () => {
@@ -153,7 +257,7 @@ describe('API behaviour', () => {
 
 	it('counts every request by endpoint', async () => {
 		await submit();
-		await status('task_x');
+		await status('0'.repeat(32));
 		await call('/apikeys/current-balance', { headers: auth });
 		expect([sim.count(), sim.count('submit'), sim.count('status'), sim.count('balance')]).toEqual([
 			3, 1, 1, 1,
@@ -161,73 +265,89 @@ describe('API behaviour', () => {
 	});
 });
 
-describe('validation agrees with the client schema', () => {
+/** What the simulator did with a body, after checking its answer has APIXO's shape. */
+async function simulatorVerdict(body: unknown): Promise<Verdict> {
+	const answer = await submit(body);
+	if (answer.status === 200) {
+		expect(answer.body).toEqual({
+			code: 200,
+			message: 'success',
+			data: { taskId: expect.stringMatching(TASK_ID) },
+		});
+		return { accepted: true, body: sim.tasks.get(answer.body.data.taskId)!.body };
+	}
+	expect(answer.status).toBe(400);
+	expect(answer.body).toEqual({
+		code: 400,
+		message: 'Invalid request',
+		data: { error: expect.any(String) },
+	});
+	expect(sim.tasks.size).toBe(0);
+	const error: string = answer.body.data.error;
+	return {
+		accepted: false,
+		refusals: [{ path: refusedPath(error) ?? '(no field named)', message: error }],
+	};
+}
+
+describe('validation follows the table, and agrees with the client schema', () => {
 	it.each(VALIDATION_TABLE.map((row) => [row.rule, row] as const))('%s', async (_rule, row) => {
-		const answer = await submit(row.body);
-		const client = validateSubmitBody(row.body, { allowLoopbackHttpCallback: true });
-		if (client.ok) {
-			expect(answer.status).toBe(200);
-			const task = sim.tasks.get(answer.body.data.taskId)!;
-			expect(task.body).toEqual(client.body);
-		} else {
-			expect(answer.status).toBe(400);
-			expect(answer.body).toEqual({ code: 400, message: client.message });
-			expect(sim.tasks.size).toBe(0);
-		}
+		const simulator = await simulatorVerdict(row.body);
+		const client = clientVerdict(row.body);
+		expect([
+			...judge(row, 'simulator', simulator),
+			...disagreement(row, client, simulator),
+		]).toEqual([]);
+	});
+
+	it('names one problem, the first, the way APIXO does', async () => {
+		const answer = await submit({ input: { mode: 'text-to-video', duration: 99 } });
+		expect(answer.body.data).toEqual({ error: 'Missing required field: input.prompt' });
 	});
 });
 
-describe('reference media durations (the rows the client cannot check without the files)', () => {
-	const omni = (video: string[], audio: string[] = []) => ({
-		input: {
-			mode: 'omni_reference',
-			prompt: 'x',
-			duration: 4,
-			resolution: '480p',
-			video_urls: video,
-			...(audio.length ? { audio_urls: audio } : {}),
-		},
+describe('billing (the billing table)', () => {
+	const omni = (video: string[], resolution = '480p') => ({
+		input: { mode: 'omni_reference', prompt: 'x', duration: 4, resolution, video_urls: video },
 	});
-	const clip = (seconds: number, kind = 'mp4') =>
-		`https://media.example.com/c.${kind}?seconds=${seconds}`;
+	const clip = (seconds: number) => `https://media.example.com/c.mp4?seconds=${seconds}`;
+	const paid = async (body: unknown) => {
+		const before = sim.balanceUsd;
+		expect((await submit(body)).status).toBe(200);
+		return Math.round((before - sim.balanceUsd) * 1e6) / 1e6;
+	};
 
-	it.each([
-		[
-			'a video shorter than 2 s',
-			omni([clip(1)]),
-			'input.video_urls.0 must be a video file of 2 to 15 seconds (got 1 s)',
-		],
-		[
-			'a video longer than 15 s',
-			omni([clip(16)]),
-			'input.video_urls.0 must be a video file of 2 to 15 seconds (got 16 s); input.video_urls must total at most 15 seconds of video (got 16 s)',
-		],
-		[
-			'videos over 15 s in total',
-			omni([clip(8), clip(8)]),
-			'input.video_urls must total at most 15 seconds of video (got 16 s)',
-		],
-		[
-			'an audio file shorter than 2 s',
-			omni([clip(5)], [clip(1.5, 'mp3')]),
-			'input.audio_urls.0 must be an audio file of 2 to 15 seconds (got 1.5 s)',
-		],
-		[
-			'audio over 15 s in total',
-			omni([clip(5)], [clip(10, 'mp3'), clip(6, 'mp3')]),
-			'input.audio_urls must total at most 15 seconds of audio (got 16 s)',
-		],
-	])('400 for %s, no task', async (_name, body, message) => {
-		const answer = await submit(body);
-		expect(answer.body).toEqual({ code: 400, message });
-		expect(sim.tasks.size).toBe(0);
+	it('has the four rates', () => {
+		expect(PRICE_PER_SECOND).toEqual({
+			'480p': { withoutVideo: 0.0475, withVideo: 0.03 },
+			'720p': { withoutVideo: 0.1025, withVideo: 0.0625 },
+		});
 	});
 
-	it('bills (output + reference video seconds) at the with-video rate', async () => {
-		const answer = await submit(omni([clip(6), clip(2)]));
-		expect(answer.status).toBe(200);
+	it('bills output seconds × the no-video rate without video references', async () => {
+		expect(await paid(t2v)).toBe(0.19);
+		expect(await paid({ input: { mode: 'text-to-video', prompt: 'x', duration: 10 } })).toBe(1.025);
+		const images = {
+			input: { mode: 'omni_reference', prompt: 'x', duration: 4, image_urls: ['https://a/b.png'] },
+		};
+		expect(await paid(images)).toBe(0.41);
+		// Ignored video_urls outside omni_reference do not switch to the with-video rate.
+		expect(await paid({ input: { ...t2v.input, video_urls: [clip(6)] } })).toBe(0.19);
+	});
+
+	it('bills (output + reference video seconds) × the with-video rate', async () => {
 		// (4 + 8) s × $0.03 = $0.36
-		expect(sim.balanceUsd).toBe(99.64);
+		expect(await paid(omni([clip(6), clip(2)]))).toBe(0.36);
+		// (4 + 10) s × $0.0625
+		expect(await paid(omni([clip(10)], '720p'))).toBe(0.875);
+		// A reference of unknown length adds nothing the simulator could measure.
+		expect(await paid(omni(['https://media.example.com/unknown.mp4']))).toBe(0.12);
+	});
+
+	it('knows its own /media fixtures by name', async () => {
+		expect(await paid(omni([`${sim.fileOrigin}/media/video-3s.mp4`]))).toBe(0.21);
+		const long = await submit(omni([`${sim.fileOrigin}/media/video-16s.mp4`]));
+		expect(long.body.data.error).toContain('input.video_urls.0');
 	});
 });
 
@@ -236,21 +356,67 @@ describe('fault injection', () => {
 		sim.inject({ endpoint: 'status', kind: 'http', status: 429, retryAfterSeconds: 3 });
 		sim.inject({ endpoint: 'status', kind: 'http', status: 429, retryAfterDate: 5 });
 		sim.inject({ endpoint: 'status', kind: 'http', status: 429 });
-		const first = await status('task_a');
-		const second = await status('task_a');
-		const third = await status('task_a');
+		const first = await status('a'.repeat(32));
+		const second = await status('a'.repeat(32));
+		const third = await status('a'.repeat(32));
 		expect([first.status, second.status, third.status]).toEqual([429, 429, 429]);
 		expect(first.headers.get('retry-after')).toBe('3');
 		const date = Date.parse(second.headers.get('retry-after')!);
 		expect(date - Date.now()).toBeGreaterThan(3000);
 		expect(third.headers.get('retry-after')).toBeNull();
-		expect((await status('task_a')).status).toBe(404);
+		expect((await status('a'.repeat(32))).status).toBe(404);
+		expect(first.body).toEqual({
+			code: 429,
+			message: 'Rate limit reached, slow down',
+			data: { error: 'Rate limit or concurrency limit reached' },
+		});
+	});
+
+	it('error bodies: a message and a data of choice, data left out, or not JSON at all', async () => {
+		sim.inject({
+			endpoint: 'submit',
+			kind: 'http',
+			status: 502,
+			data: { error: 'provider failed', provider_error_id: 'prov-123' },
+		});
+		sim.inject({
+			endpoint: 'submit',
+			kind: 'http',
+			status: 403,
+			message: 'route denied',
+			data: null,
+		});
+		sim.inject({
+			endpoint: 'submit',
+			kind: 'http',
+			status: 502,
+			rawBody: '<html><body><h1>502 Bad Gateway</h1></body></html>',
+		});
+		sim.inject({ endpoint: 'submit', kind: 'http', status: 500, rawBody: '' });
+		const provider = await submit();
+		expect(provider).toMatchObject({
+			status: 502,
+			body: {
+				code: 502,
+				message: 'Upstream error',
+				data: { error: 'provider failed', provider_error_id: 'prov-123' },
+			},
+		});
+		const bare = await submit();
+		expect([bare.status, bare.body]).toEqual([403, { code: 403, message: 'route denied' }]);
+		const html = await submit();
+		expect(html.status).toBe(502);
+		expect(html.headers.get('content-type')).toBe('text/html');
+		expect(html.body).toContain('502 Bad Gateway');
+		const empty = await submit();
+		expect([empty.status, empty.body]).toEqual([500, '']);
+		expect(sim.tasks.size).toBe(0);
 	});
 
 	it('faults by task ID and by count', async () => {
 		const taskId = (await submit()).body.data.taskId;
 		sim.inject({ endpoint: 'status', taskId, kind: 'http', status: 502, times: 2 });
-		expect((await status('task_other')).status).toBe(404);
+		expect((await status('b'.repeat(32))).status).toBe(404);
 		expect((await status(taskId)).status).toBe(502);
 		expect((await status(taskId)).status).toBe(502);
 		expect((await status(taskId)).status).toBe(200);

@@ -11,7 +11,6 @@ import type { SubmitBody } from '../../nodes/apixo/contract';
 import {
 	getBalance,
 	getTaskStatus,
-	parseRetryAfter,
 	submitTask,
 	type CallOptions,
 } from '../../nodes/apixo/transport';
@@ -73,7 +72,7 @@ describe('submit', () => {
 	it('sends the body as JSON with the Bearer key and returns the taskId', async () => {
 		const { json, error } = await submit();
 		expect(error).toBeUndefined();
-		expect(json!.taskId).toMatch(/^task_/);
+		expect(json!.taskId).toMatch(/^[0-9a-f]{32}$/);
 		const [request] = sim.requests.filter((r) => r.endpoint === 'submit');
 		expect(request.headers.authorization).toBe(`Bearer ${API_KEY}`);
 		expect(request.headers['content-type']).toContain('application/json');
@@ -122,7 +121,7 @@ describe('submit', () => {
 		sim.inject({ endpoint: 'submit', kind: 'http', status: 429, retryAfterSeconds: 1 });
 		const { json, error } = await submit();
 		expect(error).toBeUndefined();
-		expect(json!.taskId).toMatch(/^task_/);
+		expect(json!.taskId).toMatch(/^[0-9a-f]{32}$/);
 		const [limited, retried] = sim.requests.filter((r) => r.endpoint === 'submit');
 		expect(limited.status).toBe(429);
 		expect(retried.receivedAt - limited.respondedAt!).toBeGreaterThanOrEqual(995);
@@ -150,7 +149,7 @@ describe('submit', () => {
 		);
 		await revive;
 		expect(error).toBeUndefined();
-		expect(json!.taskId).toMatch(/^task_/);
+		expect(json!.taskId).toMatch(/^[0-9a-f]{32}$/);
 		expect(revived!.count('submit')).toBe(1);
 		await revived!.close();
 	});
@@ -263,6 +262,78 @@ describe('errors say what to do and never show the key', () => {
 		expect(String(error!.description)).toContain('route strategy');
 	});
 
+	it("APIXO's error detail (data.error) and a provider error id are shown, not only the headline", async () => {
+		// The shape of APIXO's error page.
+		sim.inject({
+			endpoint: 'submit',
+			kind: 'http',
+			status: 400,
+			message: 'Invalid request',
+			data: { error: 'Missing required field: input.prompt', provider_error_id: 'prov-7f3a' },
+		});
+		const { error } = await submit();
+		expect(error!.message).toBe(
+			'APIXO submit failed: 400 Invalid request — Missing required field: input.prompt (provider error id: prov-7f3a)',
+		);
+	});
+
+	it.each([
+		['Content violates policy', 'Change the prompt'],
+		['API key lacks permission for this model', 'Give the key access'],
+		['route denied', 'route strategy'],
+	])('403 "%s": the advice for that meaning, with the message', async (message, advice) => {
+		sim.inject({ endpoint: 'submit', kind: 'http', status: 403, message });
+		const { error } = await submit();
+		expect(error!.message).toContain(message);
+		expect(String(error!.description)).toContain(advice);
+	});
+
+	it('403 from the balance endpoint is a rejected key, like 401', async () => {
+		sim.inject({ endpoint: 'balance', kind: 'http', status: 403 });
+		const { error } = await inNode(async (ctx) => ({ b: await getBalance.call(ctx) }));
+		expect(error!.message).toContain('403 API key rejected');
+		expect(String(error!.description)).toContain('Check the API key');
+	});
+
+	it("an undocumented status (422) is readable, with APIXO's message", async () => {
+		sim.inject({
+			endpoint: 'submit',
+			kind: 'http',
+			status: 422,
+			message: 'Unprocessable entity',
+			data: { error: 'duration must be one of 5, 10' },
+		});
+		const { error } = await submit();
+		expect(error!.message).toBe(
+			'APIXO submit failed: 422 Unexpected HTTP status 422 — Unprocessable entity — duration must be one of 5, 10',
+		);
+		expect((error as unknown as { context: IDataObject }).context.outcomeUnknown).toBeUndefined();
+	});
+
+	it("a proxy's HTML error page is not pasted into the message", async () => {
+		sim.inject({
+			endpoint: 'balance',
+			kind: 'http',
+			status: 502,
+			times: Infinity,
+			rawBody: '<html><body><h1>502 Bad Gateway</h1></body></html>',
+		});
+		const { error } = await inNode(async (ctx) => ({
+			b: await getBalance.call(ctx, { retry: { ...FAST.retry, maxAttempts: 2 } }),
+		}));
+		expect(error!.message).toBe('APIXO balance failed: 502 Upstream error');
+	});
+
+	it('a base URL without /api/v1 on another host: the error says which base URL is expected', async () => {
+		const { error } = await inNode(async (ctx) => ({ b: await getBalance.call(ctx) }), {
+			apiKey: API_KEY,
+			baseUrl: sim.origin,
+		});
+		expect(error!.message).toContain('404');
+		expect(String(error!.description)).toContain('does not end in /api/v1');
+		expect(String(error!.description)).toContain('https://api.apixo.ai/api/v1');
+	});
+
 	it('an API message that echoes the key is redacted', async () => {
 		sim.inject({ endpoint: 'balance', kind: 'http', status: 401, message: `bad key ${API_KEY}` });
 		const { error } = await inNode(async (ctx) => ({ b: await getBalance.call(ctx) }));
@@ -282,18 +353,6 @@ describe('errors say what to do and never show the key', () => {
 			expect(error).toBeDefined();
 			expect(errorText(error)).not.toContain(API_KEY);
 		}
-	});
-});
-
-describe('Retry-After parsing', () => {
-	it('reads delta-seconds and HTTP dates', () => {
-		const now = Date.parse('Tue, 24 Nov 2026 12:00:00 GMT');
-		expect(parseRetryAfter('3', now)).toBe(3000);
-		expect(parseRetryAfter('0.5', now)).toBe(500);
-		expect(parseRetryAfter('Tue, 24 Nov 2026 12:00:07 GMT', now)).toBe(7000);
-		expect(parseRetryAfter('Tue, 24 Nov 2026 11:00:00 GMT', now)).toBe(0);
-		expect(parseRetryAfter('soon', now)).toBeUndefined();
-		expect(parseRetryAfter(undefined, now)).toBeUndefined();
 	});
 });
 

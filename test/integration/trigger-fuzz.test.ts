@@ -9,11 +9,14 @@
  * - `nodeSees`: what n8n's body parsing (as the harness does it) hands the node — JSON for a
  *   JSON content type (422 before the node when it does not parse), an empty object otherwise;
  * - `judge`: what the contract (shared/apixo: status shape, resultJson a JSON string with
- *   resultUrls) says of that body: refused (400), not final (200, ignored) or a final task;
+ *   resultUrls; a taskId of at most 128 letters, digits, "_", "." or "-"; a state of at most 32
+ *   characters, in any case) says of that body: refused (400), not final (200, ignored) or a
+ *   final task;
  * - a model of the dedupe window (the last N task+state pairs that started a run) and of the
  *   token rule (`?token=` in the query, exact match).
  * Every request must get exactly the predicted answer, no answer may be a 5xx or carry a secret,
- * and only the predicted deliveries may start a run — once.
+ * only the predicted deliveries may start a run — once — and the workflow's static data holds
+ * only what started a run (never a refused taskId or state), within its byte bound.
  *
  * CALLBACK_FUZZ_RUNS (default 250) scales every property (soak: 2500). CI runs a fixed seed;
  * with CALLBACK_FUZZ_RUNS set the seed is random unless FUZZ_SEED is given.
@@ -29,6 +32,7 @@ import { ApixoTrigger } from '../../nodes/ApixoTrigger/ApixoTrigger.node';
 import { recordFigures } from '../harness/figures';
 import { startTriggerServer, type TriggerServer } from '../harness/webhook';
 import { startSimulator, type Simulator } from '../simulator/server';
+import type { Fault } from '../simulator/types';
 
 const TOKEN = 'cb-SECRET-tok-4f1d';
 const API_KEY = 'sk-trigger-fuzz-SECRET-8080';
@@ -39,16 +43,26 @@ const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : SOAK ? unde
 const SESSIONS = RUNS;
 const BATCHES = Math.ceil(RUNS * 0.6);
 const TOKEN_RUNS = Math.ceil(RUNS * 0.4);
+const OVERSIZE_RUNS = Math.ceil(RUNS * 0.2);
 const MIN_REQUESTS = 8 * RUNS;
 const runs = (numRuns: number) => ({ numRuns, ...(SEED === undefined ? {} : { seed: SEED }) });
 const timeout = (numRuns: number) => Math.max(30_000, numRuns * 300);
 
 const trigger = new ApixoTrigger();
-const sent = { sequential: 0, concurrent: 0, token: 0, big: 0, verify: 0 };
+const sent = {
+	sequential: 0,
+	concurrent: 0,
+	token: 0,
+	big: 0,
+	oversize: 0,
+	verify: 0,
+	'verify deadline': 0,
+};
 type Phase = keyof typeof sent;
 const outcomes: Record<string, number> = {};
 let executionsSeen = 0;
 let fiveHundreds = 0;
+const deadline = { answers: 0, slowestMs: 0 };
 
 afterAll(() => {
 	const total = Object.values(sent).reduce((a, b) => a + b, 0);
@@ -57,6 +71,8 @@ afterAll(() => {
 		...Object.fromEntries(Object.entries(sent).map(([phase, n]) => [`requests, ${phase}`, n])),
 		'executions seen (each expected, none for an invalid request)': executionsSeen,
 		'answers 5xx outside the verify-with-API cases': fiveHundreds,
+		'verify deadline: 503 answers while APIXO hangs or asks to wait': deadline.answers,
+		'verify deadline: slowest of them, s': Math.ceil(deadline.slowestMs / 1000),
 	});
 });
 
@@ -127,7 +143,7 @@ async function open(
 						} catch {
 							json = undefined;
 						}
-						if ((response.statusCode ?? 0) >= 500 && phase !== 'verify') fiveHundreds++;
+						if ((response.statusCode ?? 0) >= 500 && !phase.startsWith('verify')) fiveHundreds++;
 						resolve({ status: response.statusCode ?? 0, text, json });
 					});
 				},
@@ -176,6 +192,9 @@ function nodeSees(contentType: string | undefined, bytes: Buffer): Sees {
 	}
 }
 
+/** The callback contract's bounds (shared/apixo: anyone can post to a trigger URL). */
+const TASK_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+const STATE_MAX = 32;
 const isRecord = (value: unknown): value is Record<string, unknown> =>
 	typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown) =>
@@ -217,8 +236,12 @@ function judge(body: unknown): Verdict {
 		return refused;
 	if (!isText(body.message)) return refused;
 	const data = body.data;
-	const { taskId, state } = data;
-	if (typeof taskId !== 'string' || !taskId || typeof state !== 'string' || !state) return refused;
+	const { taskId } = data;
+	if (typeof taskId !== 'string' || !TASK_ID.test(taskId)) return refused;
+	if (typeof data.state !== 'string' || !data.state || data.state.length > STATE_MAX)
+		return refused;
+	// States are compared and emitted in lower case.
+	const state = data.state.toLowerCase();
 	if (![data.resultJson, data.failCode, data.failMsg].every(isText)) return refused;
 	if (![data.createTime, data.completeTime, data.costTime].every(isStamp)) return refused;
 	const urls = state === 'success' ? resultUrlsOf(data.resultJson) : [];
@@ -273,7 +296,8 @@ function predict(settings: Settings, recent: string[], sees: Sees, tokenOk: bool
 	if (verdict.kind === 'not final')
 		return { status: 200, ignored: `state ${verdict.state} is not final` };
 	if (recent.includes(verdict.key)) return { status: 200, ignored: 'duplicate delivery' };
-	if (!(settings.states ?? ['success', 'failed']).includes(verdict.state))
+	const wanted = (settings.states ?? ['success', 'failed']).map((s) => s.toLowerCase());
+	if (!wanted.includes(verdict.state))
 		return { status: 200, ignored: `state ${verdict.state} is not selected` };
 	const item = settings.includeRaw
 		? { ...verdict.item, raw: sees.body as IDataObject }
@@ -287,6 +311,13 @@ const outcomeOf = (expected: Expected) =>
 		: 'ignored' in expected
 			? expected.ignored.replace(/^state .* is /s, 'state is ')
 			: String(expected.status);
+
+/** The task+state pairs the trigger keeps in the workflow's static data, and their size. */
+function storeOf(hook: Hook): { keys: string[]; bytes: number } {
+	const data = hook.server.staticData();
+	const node = Object.values(data)[0] as { recent?: string[] } | undefined;
+	return { keys: node?.recent ?? [], bytes: JSON.stringify(data).length };
+}
 
 /** The answer is the predicted one, and only a predicted run started. */
 function checkAnswer(answer: Answer, expected: Expected, ran: IDataObject[][]) {
@@ -325,22 +356,32 @@ const extraArb = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDe
 	maxKeys: 2,
 });
 const finalStateArb = fc.constantFrom('success', 'failed');
+/** States beyond the contract's 32 characters (refused, never stored). */
+const oversizeStateArb = fc.oneof(
+	fc.constantFrom('success'.padEnd(33, ' '), 'f'.repeat(33), `processing${'.'.repeat(4096)}`),
+	fc.string({ minLength: 33, maxLength: 200 }),
+);
 const stateArb = fc.oneof(
 	{ weight: 8, arbitrary: finalStateArb },
-	{ weight: 2, arbitrary: fc.constantFrom('pending', 'processing') },
+	{ weight: 2, arbitrary: fc.constantFrom('pending', 'processing', 'processing_r2') },
 	{
 		weight: 1,
 		arbitrary: fc.constantFrom('SUCCESS', ' success', 'Failed', 'failed ', 'done', 'success\u0000'),
 	},
+	{ weight: 1, arbitrary: oversizeStateArb },
 );
-/** A small pool makes repeats (retries) common within a session; non-ASCII ids meet latin1. */
+/** Task IDs outside the contract: too long, or other characters (refused, never stored). */
+const oddTaskIdArb = fc.oneof(
+	fc.constantFrom('tâche-é', '任务-1', 'задача 😀', 'a:success', 'a b', 'x'.repeat(129)),
+	fc.string({ minLength: 129, maxLength: 4096 }),
+	fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((id) => !TASK_ID.test(id)),
+);
+/** A small pool makes repeats (retries) common within a session. */
 const taskIdArb = fc.oneof(
-	{
-		weight: 4,
-		arbitrary: fc.constantFrom('task_a', 'task_b', 'tâche-é', '任务-1', 'задача 😀', 'a:success'),
-	},
+	{ weight: 4, arbitrary: fc.constantFrom('task_a', 'task_b', 'T.1-x', 'a'.repeat(128)) },
 	{ weight: 2, arbitrary: fc.uuid() },
-	{ weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }) },
+	{ weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9_.-]{1,12}$/) },
+	{ weight: 2, arbitrary: oddTaskIdArb },
 );
 
 interface Fields {
@@ -771,7 +812,14 @@ function wireOf(request: FuzzRequest, settings: Settings): { wire: Wire; content
 describe('sequential sessions: every answer is the predicted one', () => {
 	const settingsArb: fc.Arbitrary<Settings> = fc.record({
 		token: fc.constantFrom('', TOKEN),
-		states: fc.constantFrom(undefined, ['success', 'failed'], ['success'], ['failed'], []),
+		states: fc.constantFrom(
+			undefined,
+			['success', 'failed'],
+			['success'],
+			['failed'],
+			[],
+			['SUCCESS', 'Failed'],
+		),
 		includeRaw: fc.boolean(),
 		dedupeWindow: fc.constantFrom(undefined, 1, 2, 3, 50),
 	});
@@ -823,6 +871,8 @@ describe('sequential sessions: every answer is the predicted one', () => {
 								if ('emits' in expected) {
 									recent = [...recent, expected.key].slice(-(settings.dedupeWindow ?? 1000));
 								}
+								// Only what started a run is stored: never a refused taskId or state.
+								expect(storeOf(hook).keys).toEqual(recent);
 							}
 							expect(hook.server.crashes).toEqual([]);
 						} finally {
@@ -1012,6 +1062,9 @@ describe('retries: the same task delivered 2–4 times, concurrently and interle
 							}
 						});
 						expect(runsNow).toHaveLength(batch.tasks.length);
+						expect([...storeOf(hook).keys].sort()).toEqual(
+							batch.tasks.map((body) => (judge(body) as { key: string }).key).sort(),
+						);
 
 						// APIXO's late retry (after n8n restarted, sometimes) is acknowledged, not run.
 						if (batch.restart) hook.server.restart();
@@ -1141,7 +1194,8 @@ describe('tokens: only the exact token in ?token= opens the trigger', () => {
 	)('token %s: %s', async (_name, _outcome, place) => {
 		const hook = await open('token', { token: TOKEN });
 		try {
-			const body = envelope({ taskId: `place-${place.name}`, state: 'failed', failCode: 'x' });
+			const taskId = `place-${place.name.replace(/[^\w.-]+/g, '_')}`;
+			const body = envelope({ taskId, state: 'failed', failCode: 'x' });
 			const answer = await hook.post({
 				query: place.query,
 				headers: { 'content-type': 'application/json', ...place.headers },
@@ -1248,9 +1302,14 @@ describe('sizes: empty up to 2 MB', () => {
 			expect: { status: [400], runs: 0 },
 		},
 		{
-			name: '1 MB state that is not final',
+			name: '1 MB state (beyond 32 characters)',
 			bytes: json(envelope({ taskId: 'big-state', state: `processing${'.'.repeat(MB)}` })),
-			expect: { status: [200], runs: 0 },
+			expect: { status: [400], runs: 0 },
+		},
+		{
+			name: '1 MB taskId (beyond 128 characters)',
+			bytes: json(envelope({ taskId: 'i'.repeat(MB), state: 'failed' })),
+			expect: { status: [400], runs: 0 },
 		},
 		{
 			name: '2 MB valid delivery with a wrong token',
@@ -1273,6 +1332,8 @@ describe('sizes: empty up to 2 MB', () => {
 	beforeAll(async () => (hook = await open('big', { token: TOKEN })));
 	afterAll(async () => {
 		expect(hook.server.crashes).toEqual([]);
+		// Only the five that ran are remembered; nothing of the megabytes around them.
+		expect(storeOf(hook).bytes).toBeLessThan(1024);
 		await hook.close();
 	});
 
@@ -1304,6 +1365,67 @@ describe('sizes: empty up to 2 MB', () => {
 		expect([answer.status, answer.json?.received]).toEqual([400, false]);
 		expect(hook.fresh()).toEqual([]);
 	});
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('oversize and odd task IDs and states: refused, never echoed whole, never stored', () => {
+	const deliveryArb = fc.oneof(
+		{
+			weight: 2,
+			arbitrary: fc.record({ odd: fc.constant(true), taskId: oddTaskIdArb, state: finalStateArb }),
+		},
+		{
+			weight: 2,
+			arbitrary: fc.record({ odd: fc.constant(true), taskId: fc.uuid(), state: oversizeStateArb }),
+		},
+		{
+			weight: 1,
+			arbitrary: fc.record({ odd: fc.constant(false), taskId: fc.uuid(), state: finalStateArb }),
+		},
+	);
+
+	it(
+		`${OVERSIZE_RUNS} sessions of 1–12 deliveries, odd ones among valid ones, with any Dedupe Window (a huge one too)`,
+		async () => {
+			await fc.assert(
+				fc.asyncProperty(
+					fc.array(deliveryArb, { minLength: 1, maxLength: 12 }),
+					fc.constantFrom<unknown>(undefined, 1e9, Infinity, -1, 'lots'),
+					async (deliveries, dedupeWindow) => {
+						const hook = await open('oversize', { options: { dedupeWindow } });
+						const ran: string[] = [];
+						try {
+							for (const { odd, taskId, state } of deliveries) {
+								const body = envelope({ taskId, state, urls: ['https://a.example/v.mp4'] });
+								const answer = await hook.post({
+									headers: { 'content-type': 'application/json' },
+									bytes: Buffer.from(JSON.stringify(body)),
+								});
+								const expected = predict(
+									{ token: '', includeRaw: false },
+									ran,
+									{ parsed: true, body },
+									true,
+								);
+								expect(expected.status).toBe(odd ? 400 : 200);
+								checkAnswer(answer, expected, hook.fresh());
+								for (const value of [taskId, state].filter((v) => v.length > 80))
+									expect(answer.text).not.toContain(JSON.stringify(value).slice(1, -1));
+								if ('emits' in expected) ran.push(expected.key);
+								expect(storeOf(hook).keys).toEqual(ran);
+							}
+							expect(storeOf(hook).bytes).toBeLessThan(200 * (ran.length + 1));
+						} finally {
+							await hook.close();
+						}
+					},
+				),
+				runs(OVERSIZE_RUNS),
+			);
+		},
+		timeout(OVERSIZE_RUNS),
+	);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -1461,6 +1583,9 @@ describe('verify with APIXO (the one case where a 5xx is intended)', () => {
 						expect(answers.slice(claims.length).map((a) => a.status)).toEqual(
 							unknown.map(() => 404),
 						);
+						answers
+							.slice(claims.length)
+							.forEach((a, i) => expect(a.text).not.toContain(`task_${unknown[i]}`));
 						const ran = hook.fresh();
 						const tasks = [...new Set(claims.map(([task]) => known[task]))];
 						expect(ran.map((run) => run[0].taskId).sort()).toEqual([...tasks].sort());
@@ -1476,6 +1601,56 @@ describe('verify with APIXO (the one case where a 5xx is intended)', () => {
 			runs(Math.ceil(RUNS / 25)),
 		);
 	});
+
+	it('verify deadline: APIXO hangs, answers slower than a read may take, or asks to wait (Retry-After 100 s, 1 min, 1 h): 503 well within 30 s, no detail in the answer', async () => {
+		const hook = await open(
+			'verify deadline',
+			{ verifyWithApi: true },
+			{ apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
+		);
+		const account = 'ops@acme.example';
+		const message = `Rate limited for account ${account} (plan Pro)`;
+		// Own task IDs: a fault matches its task only, whether APIXO knows the task or not.
+		const faults: Array<Omit<Fault, 'endpoint' | 'taskId'>> = [
+			{ kind: 'hang' },
+			{ kind: 'delay', delayMs: 25_000 },
+			{ kind: 'http', status: 429, retryAfterSeconds: 100, message },
+			{ kind: 'http', status: 503, retryAfterDate: 60, message },
+			{ kind: 'http', status: 503, retryAfterSeconds: 3600, message },
+		];
+		const ids = faults.map((_, i) => `task_deadline_${i}_${'d'.repeat(24)}`);
+		faults.forEach((fault, i) =>
+			sim.inject({ endpoint: 'status', taskId: ids[i], times: 3, ...fault }),
+		);
+		try {
+			const answers = await Promise.all(
+				ids.map(async (taskId) => {
+					const started = Date.now();
+					const answer = await hook.post({ headers: asJson, bytes: delivery(taskId) });
+					return { ...answer, ms: Date.now() - started, taskId };
+				}),
+			);
+			for (const answer of answers) {
+				expect([answer.taskId, answer.status]).toEqual([answer.taskId, 503]);
+				// APIXO redelivers after 30 s without a 200; the budget is 20 s.
+				expect(answer.ms).toBeLessThan(26_000);
+				expect(answer.json).toEqual({ received: false, error: expect.any(String) });
+				for (const detail of [answer.taskId, account, 'Retry-After', 'SECRET'])
+					expect(answer.text).not.toContain(detail);
+				deadline.answers++;
+				deadline.slowestMs = Math.max(deadline.slowestMs, answer.ms);
+			}
+			// A long Retry-After is not waited for: one status read.
+			for (const taskId of ids.slice(2)) {
+				expect(
+					sim.requests.filter((r) => r.endpoint === 'status' && r.taskId === taskId),
+				).toHaveLength(1);
+			}
+			expect(hook.fresh()).toEqual([]);
+		} finally {
+			await hook.close();
+		}
+	}, 90_000);
 
 	it('a verified run takes one dedupe slot: dedupeWindow 2 remembers two tasks', async () => {
 		const hook = await open(

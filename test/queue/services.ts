@@ -1,17 +1,15 @@
 /* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Redis and Postgres for n8n's queue mode, on loopback with throw-away data folders: Debian's
- * packages, installed when missing; everything started here is stopped by `stop()`.
+ * packages, installed when missing. Everything started here is stopped by `stop()`, and by the
+ * cleanup (test/harness/cleanup.ts) on exit, on an error or on a signal when nobody called it.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
 import { freePort } from '../e2e/n8n-host';
-
-const run = promisify(execFile);
+import { execTracked as run, onCleanup, spawnTracked, type TrackOptions } from '../harness/cleanup';
 
 export interface Service {
 	port: number;
@@ -22,51 +20,52 @@ async function aptInstall(binary: string, pkg: string, log: (line: string) => vo
 	if (existsSync(binary)) return;
 	log(`installing Debian's ${pkg} (once)`);
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-	await run('apt-get', ['update', '-qq'], { env, maxBuffer: 64 * 1024 * 1024 });
-	await run('apt-get', ['install', '-y', '-qq', pkg], { env, maxBuffer: 64 * 1024 * 1024 });
+	await run('apt-get', ['update', '-qq'], { env });
+	await run('apt-get', ['install', '-y', '-qq', pkg], { env });
 	if (!existsSync(binary)) throw new Error(`${pkg} installed but ${binary} is missing`);
 }
 
-/** Start `command` and wait for `readyText` in its output. */
+/** A throw-away folder, removed on stop (after the daemon using it: stoppers run newest first). */
+function scratch(prefix: string) {
+	const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+	return { dir, remove: onCleanup(dir, () => rmSync(dir, { recursive: true, force: true })) };
+}
+
+/** Start `command` (in its own process group) and wait for `readyText` in its output. */
 async function daemon(
 	name: string,
 	command: string,
 	args: string[],
 	readyText: string,
-	cleanup: () => void,
-): Promise<Service & { child: ChildProcess }> {
-	const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+	options: TrackOptions = {},
+): Promise<() => Promise<void>> {
+	const { child, exited, stop } = spawnTracked(name, command, args, {
+		stdio: ['ignore', 'pipe', 'pipe'],
+		graceMs: 10_000,
+		...options,
+	});
 	let log = '';
+	let ended = false;
+	void exited.then(() => (ended = true));
 	child.stdout!.on('data', (c) => (log += c));
 	child.stderr!.on('data', (c) => (log += c));
 	const deadline = Date.now() + 60_000;
 	while (!log.includes(readyText)) {
-		if (Date.now() > deadline || child.exitCode !== null)
+		if (Date.now() > deadline || ended) {
+			await stop();
 			throw new Error(`${name} did not start:\n${log.slice(-2000)}`);
+		}
 		await new Promise((r) => setTimeout(r, 100));
 	}
-	return {
-		child,
-		port: 0,
-		async stop() {
-			if (child.exitCode === null && child.signalCode === null) {
-				const exited = new Promise((resolve) => child.once('exit', resolve));
-				child.kill('SIGTERM');
-				const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-				await exited;
-				clearTimeout(timer);
-			}
-			cleanup();
-		},
-	};
+	return stop;
 }
 
 export async function startRedis(log: (line: string) => void): Promise<Service> {
 	const binary = '/usr/bin/redis-server';
 	await aptInstall(binary, 'redis-server', log);
 	const port = await freePort();
-	const dir = mkdtempSync(path.join(os.tmpdir(), 'apixo-redis-'));
-	const service = await daemon(
+	const { dir, remove } = scratch('apixo-redis-');
+	const stop = await daemon(
 		'redis',
 		binary,
 		[
@@ -82,9 +81,14 @@ export async function startRedis(log: (line: string) => void): Promise<Service> 
 			dir,
 		],
 		'Ready to accept connections',
-		() => rmSync(dir, { recursive: true, force: true }),
 	);
-	return { port, stop: service.stop };
+	return {
+		port,
+		async stop() {
+			await stop();
+			await remove();
+		},
+	};
 }
 
 /**
@@ -95,7 +99,7 @@ export async function startPostgres(log: (line: string) => void): Promise<Servic
 	const bin = '/usr/lib/postgresql/15/bin';
 	await aptInstall(path.join(bin, 'postgres'), 'postgresql', log);
 	const port = await freePort();
-	const dir = mkdtempSync(path.join(os.tmpdir(), 'apixo-pg-'));
+	const { dir, remove } = scratch('apixo-pg-');
 	const { stdout } = await run('id', ['-u', 'postgres']);
 	const { stdout: gid } = await run('id', ['-g', 'postgres']);
 	chownSync(dir, Number(stdout), Number(gid));
@@ -126,12 +130,19 @@ export async function startPostgres(log: (line: string) => void): Promise<Servic
 		'-c',
 		'max_connections=100',
 	]) as [string, string[]];
-	const service = await daemon(
+	// SIGINT is Postgres' "fast" shutdown: clients are disconnected instead of waited for.
+	const stop = await daemon(
 		'postgres',
 		command,
 		args,
 		'database system is ready to accept connections',
-		() => rmSync(dir, { recursive: true, force: true }),
+		{ stopSignal: 'SIGINT' },
 	);
-	return { port, stop: service.stop };
+	return {
+		port,
+		async stop() {
+			await stop();
+			await remove();
+		},
+	};
 }

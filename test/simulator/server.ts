@@ -1,28 +1,20 @@
 /* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
- * A local APIXO that follows the Seedance 2.0 Mini API page: auth, the contract's validation
- * and messages, billing against a balance, tasks whose state moves with the clock, resultJson as
- * a string, result files on another host, callbacks with retries — plus fault injection and a log
- * of every request, so tests can assert "0 requests" or "exactly 1 submit".
- * It imports nothing of the nodes but the contract.
+ * A local APIXO that follows the Seedance 2.0 Mini API page: auth, validation (its own reading
+ * of the page, in ./validation), billing against a balance, tasks whose state moves with the
+ * clock, resultJson as a string, result files on another host, callbacks with retries, errors as
+ * `{code, message, data: {error}}` — plus fault injection and a log of every request, so tests
+ * can assert "0 requests" or "exactly 1 submit".
+ * It imports nothing of the nodes, the contract included: a shared misreading would never show.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-import {
-	describeIssues,
-	ENDPOINTS,
-	estimateCost,
-	referenceDurationIssues,
-	isFinalState,
-	MODEL_ID,
-	validateSubmitBody,
-} from '../../nodes/apixo/contract';
 import { addSecret, collectOtherHost } from '../harness/sweep';
 import { postCallback } from './callbacks';
 import { serveMedia, servedMediaSeconds, streamVideo } from './files';
-import { finalAt, taskData, type Timing } from './tasks';
+import { finalAt, isFinal, taskData, type Timing } from './tasks';
 import type {
 	CallbackDelivery,
 	Endpoint,
@@ -33,6 +25,13 @@ import type {
 	SimulatorOptions,
 	TaskPlan,
 } from './types';
+import {
+	checkReferenceDurations,
+	checkSubmitBody,
+	ENDPOINTS,
+	MODEL_ID,
+	priceUsd,
+} from './validation';
 
 export type * from './types';
 
@@ -49,6 +48,19 @@ const MESSAGES: Record<number, string> = {
 	503: 'Service unavailable',
 	504: 'Upstream timeout',
 };
+/** `data.error` of an answer nobody gave a detail for. */
+const DETAILS: Record<number, string> = {
+	400: 'The request is invalid',
+	401: 'Missing or invalid API key',
+	402: 'Insufficient balance or quota for this task',
+	403: 'This key or route cannot access the model',
+	404: 'Not found',
+	429: 'Rate limit or concurrency limit reached',
+	500: 'Internal server error',
+	502: 'The upstream provider returned an error',
+	503: 'Model temporarily unavailable',
+	504: 'The upstream provider timed out',
+};
 
 interface Exchange {
 	record: RecordedRequest;
@@ -60,6 +72,7 @@ interface Exchange {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
 	const apiKeys = options.apiKeys ?? ['sim-key'];
+	const wrongKeyStatus = options.wrongKeyStatus ?? 401;
 	addSecret(...apiKeys);
 	const timing: Timing = options.timing ?? { pendingMs: 1000, processingMs: 3000 };
 	const resultBytes = options.resultBytes ?? 1024 * 1024;
@@ -174,18 +187,27 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		response.end(text);
 	}
 
+	/**
+	 * APIXO's error shape: `{code, message, data: {error: <detail>}}` (its error page shows
+	 * `{"code":400,"message":"Invalid request","data":{"error":"Missing required field: input.prompt"}}`).
+	 * `data: null` leaves data out: the `{code, message}` body facts.md calls optional.
+	 */
 	const apiError = (
 		exchange: Exchange,
 		status: number,
-		message?: string,
+		detail?: string,
 		headers?: Record<string, string>,
-	) =>
-		respond(
-			exchange,
-			status,
-			{ code: status, message: message ?? MESSAGES[status] ?? 'Error' },
-			headers,
-		);
+		message?: string,
+		data?: unknown,
+	) => {
+		const envelope: Record<string, unknown> = {
+			code: status,
+			message: message ?? MESSAGES[status] ?? 'Error',
+		};
+		if (data !== null)
+			envelope.data = data ?? { error: detail ?? DETAILS[status] ?? envelope.message };
+		respond(exchange, status, envelope, headers);
+	};
 
 	async function handle(req: http.IncomingMessage, res: http.ServerResponse, host: 'api' | 'file') {
 		const receivedAt = now();
@@ -273,16 +295,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 				if (fault.retryAfterDate !== undefined) {
 					headers['Retry-After'] = new Date(now() + fault.retryAfterDate * 1000).toUTCString();
 				}
-				return apiError(exchange, status, fault.message, headers);
+				if (fault.rawBody !== undefined) {
+					const type =
+						fault.contentType ??
+						(fault.rawBody.trimStart().startsWith('<') ? 'text/html' : 'text/plain');
+					return respond(
+						exchange,
+						status,
+						undefined,
+						{ ...headers, 'content-type': type },
+						fault.rawBody,
+					);
+				}
+				return apiError(exchange, status, undefined, headers, fault.message, fault.data);
 			}
 		}
 	}
 
 	function createTask(record: RecordedRequest): SimTask | undefined {
-		const validation = validateSubmitBody(record.body, { allowLoopbackHttpCallback: true });
+		const validation = checkSubmitBody(record.body);
 		if (!validation.ok) return undefined;
 		const task: SimTask = {
-			taskId: `task_${randomBytes(8).toString('hex')}`,
+			// Real task ids are 32 lower-case hex characters.
+			taskId: randomBytes(16).toString('hex'),
 			model: MODEL_ID,
 			body: validation.body,
 			createdAt: now(),
@@ -308,7 +343,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		}
 		if (record.endpoint === 'file') {
 			const task = record.taskId ? tasks.get(record.taskId) : undefined;
-			if (!task || dataOf(task).state !== 'success') return apiError(exchange, 404, 'No such file');
+			if (!task || dataOf(task).state.toLowerCase() !== 'success')
+				return apiError(exchange, 404, 'No such file');
 			record.status = 200;
 			record.respondedAt = now();
 			return streamVideo(response, task.plan.resultBytes ?? resultBytes);
@@ -318,26 +354,44 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		}
 		const auth = request.headers.authorization ?? '';
 		const key = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
-		if (!key || !apiKeys.includes(key)) return apiError(exchange, 401);
+		if (!key) return apiError(exchange, 401, 'Missing Authorization: Bearer <API key> header');
+		if (!apiKeys.includes(key)) {
+			// The system page lets the balance endpoint answer 403 for a key it refuses.
+			const status = record.endpoint === 'balance' ? wrongKeyStatus : 401;
+			return apiError(exchange, status, 'Invalid API key');
+		}
 
 		if (record.endpoint === 'balance') {
 			return respond(exchange, 200, { code: 200, message: 'success', data: round(sim.balanceUsd) });
 		}
 		const model = record.path.split('/').pop() ?? '';
-		if (model !== MODEL_ID) return apiError(exchange, 404, `Model ${model} not found`);
+		if (model !== MODEL_ID) return apiError(exchange, 404, `Model not found: ${model}`);
 
 		if (record.endpoint === 'submit') {
-			if (!exchange.isJson) return apiError(exchange, 400, 'Request body must be JSON');
-			const validation = validateSubmitBody(record.body, { allowLoopbackHttpCallback: true });
-			if (!validation.ok) return apiError(exchange, 400, validation.message);
-			const durations = referenceDurationIssues(validation.body.input, mediaSeconds);
-			if (durations.length) return apiError(exchange, 400, describeIssues(durations));
-			const videoSeconds = (validation.body.input.video_urls ?? []).reduce(
+			if (!exchange.isJson)
+				return apiError(
+					exchange,
+					400,
+					'Invalid field body: must be JSON (got text that is not JSON)',
+				);
+			const validation = checkSubmitBody(record.body);
+			if (!validation.ok) return apiError(exchange, 400, validation.error);
+			const { input } = validation.body;
+			const durations = checkReferenceDurations(input, mediaSeconds);
+			if (durations) return apiError(exchange, 400, durations);
+			// Unknown lengths bill as 0 s: the simulator cannot measure what it does not serve.
+			const videoSeconds = (input.video_urls ?? []).reduce(
 				(sum, url) => sum + (mediaSeconds(url) ?? 0),
 				0,
 			);
-			const cost = estimateCost(validation.body.input, videoSeconds).usd;
-			if (cost > sim.balanceUsd) return apiError(exchange, 402);
+			const cost = priceUsd(input, videoSeconds);
+			if (cost > sim.balanceUsd) {
+				return apiError(
+					exchange,
+					402,
+					`Insufficient balance: the task costs $${cost}, the balance is $${round(sim.balanceUsd)}`,
+				);
+			}
 			sim.balanceUsd = round(sim.balanceUsd - cost);
 			const task = createTask(record)!;
 			return respond(exchange, 200, {
@@ -349,9 +403,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
 		// status
 		const taskId = record.query.taskId;
-		if (!taskId) return apiError(exchange, 400, 'taskId is required');
+		if (!taskId) return apiError(exchange, 400, 'Missing required field: taskId');
 		const task = tasks.get(taskId);
-		if (!task) return apiError(exchange, 404, 'Task not found');
+		if (!task)
+			return apiError(exchange, 404, `Task not found: ${taskId}`, undefined, 'Task not found');
 		return respond(exchange, 200, { code: 200, message: 'success', data: dataOf(task) });
 	}
 
@@ -408,7 +463,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		},
 		deliver: async (taskId) => {
 			const task = tasks.get(taskId);
-			if (!task?.body.callback_url || !isFinalState(dataOf(task).state)) return undefined;
+			if (!task?.body.callback_url || !isFinal(dataOf(task).state)) return undefined;
 			return await deliverOnce(task);
 		},
 		reset: () => {

@@ -1,5 +1,20 @@
 /** The simulator's public shapes: options, task plans, faults and the request log. */
-import type { SubmitBody, TaskData } from '../../nodes/apixo/contract';
+import type { SimSubmitBody } from './validation';
+
+export type { SimInput, SimSubmitBody } from './validation';
+
+/** The `data` of a status answer and of a callback, as the API page shows it. */
+export interface TaskData {
+	taskId: string;
+	/** pending, processing, success or failed — or what a plan's runningStates/stateCase say. */
+	state: string;
+	resultJson?: string;
+	failCode?: string;
+	failMsg?: string;
+	createTime: number;
+	completeTime?: number;
+	costTime?: number;
+}
 
 export type Endpoint = 'submit' | 'status' | 'balance' | 'file' | 'control' | 'unknown';
 
@@ -14,6 +29,8 @@ export interface SimulatorOptions {
 	resultBytes?: number;
 	/** Callback delivery: per-attempt timeout and the delays before the (up to 3) retries. */
 	callback?: { timeoutMs?: number; retryDelaysMs?: number[] };
+	/** The balance endpoint's answer to a key it does not know (the system page allows 403). */
+	wrongKeyStatus?: 401 | 403;
 	/** One line per request (the CLI prints them); never given headers. */
 	log?: (line: string) => void;
 }
@@ -30,6 +47,16 @@ export interface TaskPlan {
 	resultUrlCount?: number;
 	/** Size of this task's result file (default: the simulator's resultBytes). */
 	resultBytes?: number;
+	/**
+	 * In-progress states to answer instead of pending/processing, e.g. ['pending', 'processing_r2']
+	 * (a public client sees `processing_r2`): the first while pendingMs runs, the second after
+	 * (pending/processing where one is not given).
+	 */
+	runningStates?: string[];
+	/** 'upper': answer states in upper case (SUCCESS), as clients that lower-case them allow. */
+	stateCase?: 'upper';
+	/** A final task without costTime (the page: "when timing data is available"). */
+	omitCostTime?: boolean;
 }
 
 export interface Fault {
@@ -40,7 +67,18 @@ export interface Fault {
 	times?: number;
 	kind: 'http' | 'reset' | 'hang' | 'malformedJson' | 'wrongShape' | 'delay';
 	status?: number;
+	/** The envelope's `message` (default: the status's usual words). */
 	message?: string;
+	/**
+	 * The envelope's `data` (default `{ error: <detail> }`, as APIXO's error page shows), e.g.
+	 * `{ error: '...', provider_error_id: 'prov-123' }`; `null` answers `{code, message}` alone,
+	 * the optional-body shape facts.md describes.
+	 */
+	data?: unknown;
+	/** A body that is not the JSON envelope (e.g. a proxy's HTML 502 page), sent as is. */
+	rawBody?: string;
+	/** Content-Type of rawBody (default text/html when it starts with '<', else text/plain). */
+	contentType?: string;
 	retryAfterSeconds?: number;
 	/** Seconds from now, sent as an HTTP-date Retry-After. */
 	retryAfterDate?: number;
@@ -69,7 +107,8 @@ export interface RecordedRequest {
 export interface SimTask {
 	taskId: string;
 	model: string;
-	body: SubmitBody;
+	/** The normalized body (defaults filled in, ignored fields dropped). */
+	body: SimSubmitBody;
 	createdAt: number;
 	plan: TaskPlan;
 }

@@ -8,6 +8,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import {
+	ALL_ONES_32,
+	ALL_ONES_64,
+	box,
+	fragmentedMp4,
+	fragments,
+	ftyp,
+	mehd,
+	mvhd,
+	trak,
+	trex,
+} from '../harness/mp4';
+import {
 	HEAD_BYTES,
 	MediaHeaderError,
 	readMediaDuration,
@@ -86,4 +98,41 @@ it.each([
 it('a constant-bitrate MP3 needs the file size', async () => {
 	const file = readFileSync(path.join(MEDIA, 'audio-6s-cbr.mp3'));
 	await expect(readMediaDuration(reader(file, false).read)).rejects.toThrow(/file size/);
+});
+
+describe('fragmented MP4 (duration in mvex/mehd, not mvhd)', () => {
+	it.each([
+		['mvhd 0, mehd v0', mvhd(0, 1000, 0n), mehd(0, 6000n), 6],
+		['mvhd all ones, mehd v0', mvhd(0, 90000, ALL_ONES_32), mehd(0, 675000n), 7.5],
+		['mvhd v1 0, mehd v1', mvhd(1, 600, 0n), mehd(1, 2400n), 4],
+		['mvhd v1 all ones, mehd v1', mvhd(1, 1000, ALL_ONES_64), mehd(1, 12_345n), 12.345],
+	] as const)('%s: the length comes from mehd', async (_name, header, fragmentsHeader, seconds) => {
+		const bytes = fragmentedMp4(header, trak, trak, box('mvex', fragmentsHeader, trex, trex));
+		expect(await readMediaDuration(reader(bytes).read)).toEqual({ seconds, format: 'mp4' });
+	});
+
+	it.each([
+		['no mvex', fragmentedMp4(mvhd(0, 1000, 0n), trak)],
+		['mvex without mehd', fragmentedMp4(mvhd(0, 1000, ALL_ONES_32), trak, box('mvex', trex))],
+		['mehd of 0', fragmentedMp4(mvhd(1, 1000, ALL_ONES_64), trak, box('mvex', mehd(0, 0n), trex))],
+		['mehd all ones', fragmentedMp4(mvhd(0, 1000, 0n), box('mvex', mehd(1, ALL_ONES_64)))],
+	])('%s: unreadable (left to APIXO), never "0 s"', async (_name, bytes) => {
+		await expect(readMediaDuration(reader(bytes).read)).rejects.toThrow(
+			new MediaHeaderError(
+				'a fragmented MP4 that does not state its total duration (no "mehd" box)',
+			),
+		);
+	});
+
+	it('a moov beyond the first read is walked with a few small reads', async () => {
+		const bytes = Buffer.concat([
+			ftyp,
+			box('free', Buffer.alloc(HEAD_BYTES)),
+			box('moov', mvhd(0, 1000, 0n), trak, trak, trak, box('mvex', mehd(0, 9000n), trex)),
+			fragments,
+		]);
+		const { read, stats } = reader(bytes);
+		expect(await readMediaDuration(read)).toEqual({ seconds: 9, format: 'mp4' });
+		expect(stats.bytes).toBeLessThan(HEAD_BYTES + 4096);
+	});
 });

@@ -27,9 +27,6 @@ export class Batch {
 	private readonly running = new Set<AbortController>();
 
 	constructor(private readonly ctx: IExecuteFunctions) {
-		const cancel = ctx.getExecutionCancelSignal();
-		if (cancel?.aborted) this.stop.abort();
-		cancel?.addEventListener('abort', () => this.stop.abort(), { once: true });
 		this.stop.signal.addEventListener(
 			'abort',
 			() => this.running.forEach((job) => job.abort(this.stop.signal.reason)),
@@ -46,10 +43,6 @@ export class Batch {
 		} finally {
 			this.running.delete(controller);
 		}
-	}
-
-	get signal(): AbortSignal {
-		return this.stop.signal;
 	}
 
 	errorItem(error: Error, itemIndex: number): INodeExecutionData {
@@ -77,6 +70,12 @@ export class Batch {
 	): Promise<INodeExecutionData[]> {
 		const continueOnFail = this.ctx.continueOnFail();
 		let firstFailure: { error: Error; itemIndex: number } | undefined;
+		// Listen on the execution's signal only while jobs run: in a loop the node runs many times
+		// in one execution, and each run's listener would otherwise stay until the execution ends.
+		const cancel = this.ctx.getExecutionCancelSignal();
+		const stop = () => this.stop.abort();
+		if (cancel?.aborted) stop();
+		cancel?.addEventListener('abort', stop, { once: true });
 		const outcomes = await mapWithConcurrency(
 			jobs,
 			concurrency,
@@ -96,7 +95,7 @@ export class Batch {
 					: Promise.reject(outcome.reason));
 			},
 			this.stop.signal,
-		);
+		).finally(() => cancel?.removeEventListener('abort', stop));
 
 		if (firstFailure) throw this.withTaskList(firstFailure.error, firstFailure.itemIndex);
 		const cancelled = outcomes.find((o) => o.status === 'rejected' && this.stop.signal.aborted);

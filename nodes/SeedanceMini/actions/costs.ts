@@ -7,8 +7,9 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { SubmitInput } from '../../apixo/contract';
 import { MediaHeaderError } from '../../apixo/media';
+import { oneLine } from '../../apixo/otherHosts';
 import { getBalance } from '../../apixo/transport';
-import { measureReference } from '../media';
+import { measureReference, type MeasureOptions } from '../media';
 
 export interface ReferenceMedia {
 	url: string;
@@ -28,6 +29,7 @@ export const needsPreflight = (input: SubmitInput, enabled: unknown) =>
 export async function measureReferences(
 	this: IExecuteFunctions,
 	input: SubmitInput,
+	options: MeasureOptions = {},
 ): Promise<ReferenceMedia[]> {
 	if (input.mode !== 'omni_reference') return [];
 	const entries = [
@@ -37,11 +39,12 @@ export async function measureReferences(
 	return await Promise.all(
 		entries.map(async (entry): Promise<ReferenceMedia> => {
 			try {
-				const { seconds, format } = await measureReference.call(this, entry.url);
+				const { seconds, format } = await measureReference.call(this, entry.url, options);
 				return { ...entry, durationS: seconds, format };
 			} catch (error) {
 				// Never block a request on this reader's limits: APIXO checks the file anyway.
-				const why = error instanceof MediaHeaderError ? error.message : 'unexpected answer';
+				const why =
+					error instanceof MediaHeaderError ? oneLine(error.message) : 'unexpected answer';
 				return { ...entry, error: `header not read (${why}): APIXO checks this file` };
 			}
 		}),

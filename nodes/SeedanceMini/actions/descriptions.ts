@@ -46,6 +46,26 @@ export const waitOptions: INodeProperties[] = [
 		displayOptions: { show: { downloadVideo: [true] } },
 	},
 	{
+		displayName: 'Max Download Size (MB)',
+		name: 'maxDownloadSize',
+		type: 'number',
+		typeOptions: { minValue: 0.001, numberPrecision: 3 },
+		default: 1024,
+		description:
+			'Fail the download of a larger video (1 MB = 1,000,000 bytes, as n8n shows file sizes). The task and its result URL stay available: "Get Status" with this task ID gives them.',
+		displayOptions: { show: { downloadVideo: [true] } },
+	},
+	{
+		displayName: 'Download Stall Timeout (Seconds)',
+		name: 'downloadStallTimeout',
+		type: 'number',
+		typeOptions: { minValue: 0.01, numberPrecision: 2 },
+		default: 60,
+		description:
+			'Fail the download when the file host sends nothing for this long (a slow but steady download goes on)',
+		displayOptions: { show: { downloadVideo: [true] } },
+	},
+	{
 		displayName: 'Concurrency',
 		name: 'concurrency',
 		type: 'number',

@@ -90,7 +90,13 @@ export async function finishTask(
 
 	const item: INodeExecutionData = { json: fields, pairedItem: { item: job.itemIndex } };
 	if (settings.downloadVideo && data.state === 'success' && read.result.videoUrl) {
-		const binary = await downloadVideo.call(this, read.result.videoUrl, taskId, job.itemIndex);
+		const binary = await downloadVideo.call(
+			this,
+			read.result.videoUrl,
+			taskId,
+			job.itemIndex,
+			settings.download,
+		);
 		item.binary = { [settings.binaryPropertyName]: binary };
 	}
 	return item;

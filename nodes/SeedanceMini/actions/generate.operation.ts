@@ -22,6 +22,7 @@ import {
 	type Mode,
 	type SubmitBody,
 } from '../../apixo/contract';
+import { nonPublicHost, nonPublicUrlIssues } from '../../apixo/publicUrl';
 import { submitTask, CREDENTIAL_TYPE, normalizeBaseUrl } from '../../apixo/transport';
 import { Batch, type Job } from './batch';
 import {
@@ -398,6 +399,7 @@ async function prepare(
 	ctx: IExecuteFunctions,
 	i: number,
 	allowLoopbackHttp: boolean,
+	localApi: boolean,
 ): Promise<Prepared> {
 	const mode = ctx.getNodeParameter('mode', i, 'text-to-video') as Mode;
 	if (!MODES.includes(mode)) {
@@ -417,11 +419,14 @@ async function prepare(
 		allowLoopbackHttpCallback: allowLoopbackHttp,
 	});
 	if (!validation.ok) throw invalidItem(ctx, i, mode, validation.issues);
+	// APIXO fetches references from the internet: reading private ones would probe this network.
+	const privateUrls = localApi ? [] : nonPublicUrlIssues(validation.body.input);
+	if (privateUrls.length) throw invalidItem(ctx, i, mode, privateUrls);
 	const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
 	const input = validation.body.input;
 	let referenceMedia: ReferenceMedia[] | undefined;
 	if (needsPreflight(input, options.preflightMedia)) {
-		referenceMedia = await measureReferences.call(ctx, input);
+		referenceMedia = await measureReferences.call(ctx, input, { allowNonPublic: localApi });
 		const measured = new Map(referenceMedia.map((m) => [m.url, m.durationS]));
 		const issues = referenceDurationIssues(input, (url) => measured.get(url));
 		if (issues.length) throw invalidItem(ctx, i, mode, issues);
@@ -449,9 +454,14 @@ async function prepare(
 	};
 }
 
-async function settlePrepare(ctx: IExecuteFunctions, i: number, allowLoopbackHttp: boolean) {
+async function settlePrepare(
+	ctx: IExecuteFunctions,
+	i: number,
+	allowLoopbackHttp: boolean,
+	localApi: boolean,
+) {
 	try {
-		return await prepare(ctx, i, allowLoopbackHttp);
+		return await prepare(ctx, i, allowLoopbackHttp, localApi);
 	} catch (error) {
 		return error instanceof NodeOperationError
 			? error
@@ -469,13 +479,15 @@ export async function execute(
 	// with the real API, which cannot reach this machine.
 	const allowLoopbackHttp =
 		isLoopbackUrl(baseUrl) || !/(^|\.)apixo\.ai$/i.test(new URL(baseUrl).hostname);
+	// Likewise reference media on this machine's network are only fine for a local APIXO.
+	const localApi = nonPublicHost(baseUrl) !== undefined;
 
 	const batch = new Batch(this);
 	const ready = new Map<number, INodeExecutionData>();
 	const prepared: Prepared[] = [];
 	// Every item is checked before the first request: a bad item never leaves half a batch paid.
 	for (let i = 0; i < items.length; i++) {
-		const item = await settlePrepare(this, i, allowLoopbackHttp);
+		const item = await settlePrepare(this, i, allowLoopbackHttp, localApi);
 		if (item instanceof NodeOperationError) {
 			if (!this.continueOnFail()) throw item;
 			ready.set(i, batch.errorItem(item, i));

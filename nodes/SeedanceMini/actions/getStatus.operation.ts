@@ -14,7 +14,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: 'task_12345678',
+		placeholder: 'e.g. 3f9c0d6a1b2e4c5d8e7f6a5b4c3d2e1f',
 		description: 'The taskId returned by Generate (or by the APIXO Trigger)',
 	},
 	{

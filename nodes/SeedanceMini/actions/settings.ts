@@ -7,8 +7,19 @@ export interface WaitSettings {
 	poll: PollSettings;
 	downloadVideo: boolean;
 	binaryPropertyName: string;
+	download: DownloadLimits;
 	concurrency: number;
 }
+
+export interface DownloadLimits {
+	maxBytes: number;
+	/** Fail when the file host sends nothing for this long. */
+	stallMs: number;
+}
+
+/** A positive finite number, else the fallback. */
+const positive = (value: unknown, fallback: number) =>
+	typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 
 const ms = (seconds: unknown, fallback: number) =>
 	Math.max(
@@ -35,6 +46,10 @@ export function readWaitSettings(
 		},
 		downloadVideo: options.downloadVideo === true,
 		binaryPropertyName: String(options.binaryPropertyName || 'data'),
+		download: {
+			maxBytes: Math.round(positive(options.maxDownloadSize, 1024) * 1_000_000),
+			stallMs: Math.max(10, ms(positive(options.downloadStallTimeout, 60), 60)),
+		},
 		concurrency: Number.isFinite(concurrency) && concurrency >= 1 ? Math.floor(concurrency) : 10,
 	};
 }

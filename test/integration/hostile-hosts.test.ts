@@ -1,0 +1,428 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
+/**
+ * Hosts that are not APIXO and misbehave: reference-media hosts that trickle, stall or redirect
+ * into the local network during the pre-flight, result hosts that stop sending or send too much
+ * during the download, and reference URLs that name the local network at all. The node must cut
+ * each off in bounded time, say why in one short line, never send the APIXO key, and leave no
+ * timer or socket behind.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import { waitOptions } from '../../nodes/SeedanceMini/actions/descriptions';
+import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
+import { mediaDeadlines, measureReference } from '../../nodes/SeedanceMini/media';
+import { recordFigures } from '../harness/figures';
+import {
+	endless,
+	serveRange,
+	startHostileHost,
+	trickle,
+	type Behaviour,
+	type HostileHost,
+} from '../harness/hostile-host';
+import { fragmentedMp4, mehd, mvhd, trak, trex, box } from '../harness/mp4';
+import { probeNode, runNode, type RunNodeOptions } from '../harness/n8n';
+import { startSimulator, type Simulator } from '../simulator/server';
+
+const API_KEY = 'sk-hostile-SECRET-5150';
+const PUBLIC_BASE_URL = 'https://api.apixo.ai/api/v1';
+const MEDIA = path.resolve(__dirname, '..', 'fixtures', 'media');
+const VIDEO_3S = readFileSync(path.join(MEDIA, 'video-3s.mp4'));
+const MOOV_AT_END = readFileSync(path.join(MEDIA, 'video-8s-moov-at-end.mp4'));
+const DEFAULT_DEADLINES = { ...mediaDeadlines };
+const FAST = { firstPollDelay: 0.05, pollInterval: 0.05, maxWait: 20 };
+
+let sim: Simulator;
+const hosts: HostileHost[] = [];
+const figures: Record<string, number> = {};
+beforeAll(async () => {
+	sim = await startSimulator({ apiKeys: [API_KEY], timing: { pendingMs: 20, processingMs: 20 } });
+});
+afterAll(async () => {
+	await sim.close();
+	recordFigures('hostile hosts', figures);
+});
+beforeEach(() => sim.reset());
+afterEach(async () => {
+	Object.assign(mediaDeadlines, DEFAULT_DEADLINES);
+	// Plain requests: the APIXO key never reaches a media or result host.
+	const requests = hosts.flatMap((host) => host.requests);
+	await Promise.all(hosts.splice(0).map((host) => host.close()));
+	expect(requests.filter((r) => r.authorization !== undefined)).toEqual([]);
+});
+
+async function hostile(behaviour: Behaviour) {
+	const host = await startHostileHost(behaviour);
+	hosts.push(host);
+	return host;
+}
+const counted = (figure: string) => (figures[figure] = (figures[figure] ?? 0) + 1);
+
+const run = (parameters: IDataObject, extra: Partial<RunNodeOptions> = {}) =>
+	runNode({
+		node: new SeedanceMini(),
+		parameters: parameters as RunNodeOptions['parameters'],
+		credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
+		...extra,
+	});
+const omni = (params: IDataObject, options: IDataObject = {}) => ({
+	operation: 'generate',
+	mode: 'omni_reference',
+	prompt: 'dance like @video1',
+	resolution: '480p',
+	duration: 5,
+	waitForCompletion: false,
+	options,
+	...params,
+});
+
+/** Timers and sockets alive in this process. */
+function handles() {
+	const counts: Record<string, number> = {};
+	for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+	return { timers: counts.Timeout ?? 0, sockets: counts.TCPSocketWrap ?? 0 };
+}
+async function settle(check: () => boolean, ms = 3000) {
+	const end = Date.now() + ms;
+	while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+const oneShortLine = expect.stringMatching(/^[^\n]{1,200}$/);
+
+describe('pre-flight header reads', () => {
+	async function preflightError(url: string) {
+		const { items, error } = await run(omni({ videoUrls: url }));
+		expect(error).toBeUndefined();
+		// Left to APIXO: the item is still submitted.
+		expect(sim.count('submit')).toBe(1);
+		const [reference] = items[0].json.referenceMedia as IDataObject[];
+		expect(reference.error).toEqual(oneShortLine);
+		return String(reference.error);
+	}
+
+	it('a host that trickles a byte every 100 ms is cut off at the read deadline', async () => {
+		mediaDeadlines.readMs = 1000;
+		let trickled = () => 0;
+		const host = await hostile((_request, response) => {
+			response.writeHead(206, {
+				'content-type': 'video/mp4',
+				'content-range': `bytes 0-16383/${VIDEO_3S.length}`,
+				'content-length': '16384',
+			});
+			trickled = trickle(response, VIDEO_3S, 100).sent;
+		});
+		expect(await preflightError(`${host.origin}/trickle.mp4`)).toBe(
+			'header not read (the host is too slow: no complete answer within 1 s): APIXO checks this file',
+		);
+		// Slow, not silent: an idle timeout alone would have waited for all 16 KiB (27 minutes).
+		expect(trickled()).toBeGreaterThan(1);
+		await settle(() => host.openConnections() === 0);
+		expect(host.openConnections()).toBe(0);
+		counted('trickling media host');
+	});
+
+	it('a host that never answers is cut off at the read deadline', async () => {
+		mediaDeadlines.readMs = 1000;
+		const host = await hostile(() => undefined);
+		expect(await preflightError(`${host.origin}/silent.mp4`)).toBe(
+			'header not read (the host is too slow: no complete answer within 1 s): APIXO checks this file',
+		);
+		await settle(() => host.openConnections() === 0);
+		expect(host.openConnections()).toBe(0);
+		counted('silent media host');
+	});
+
+	it('a host slow on every read is cut off at the per-file deadline', async () => {
+		// Each read alone is within its deadline; the two the file needs are not.
+		Object.assign(mediaDeadlines, { readMs: 5000, fileMs: 1500 });
+		const host = await hostile((request, response) =>
+			serveRange(request, response, MOOV_AT_END, 1000),
+		);
+		expect(await preflightError(`${host.origin}/slow.mp4`)).toBe(
+			'header not read (the host is too slow: the header took over 1.5 s to read): APIXO checks this file',
+		);
+		counted('slow media host (per-file deadline)');
+	});
+
+	it('a broken answer gets a one-line reason', async () => {
+		const host = await hostile((request) => {
+			request.socket.end(`HTTP/1.1 200 OK\r\nX-Junk: ${'\u0001'.repeat(20_000)}\r\n\r\n`);
+		});
+		expect(await preflightError(`${host.origin}/broken.mp4`)).toMatch(
+			/^header not read \(could not be fetched: .+\): APIXO checks this file$/,
+		);
+		counted('broken HTTP from a media host');
+	});
+
+	it('a fragmented MP4 is measured from mehd, or left to APIXO without one — never "0 s"', async () => {
+		const withMehd = fragmentedMp4(mvhd(0, 1000, 0n), trak, box('mvex', mehd(0, 6000n), trex));
+		const without = fragmentedMp4(mvhd(0, 1000, 0n), trak, box('mvex', trex));
+		const host = await hostile((request, response) =>
+			serveRange(request, response, request.url === '/with-mehd.mp4' ? withMehd : without),
+		);
+		const { items, error } = await run(
+			omni({ videoUrls: `${host.origin}/with-mehd.mp4\n${host.origin}/without-mehd.mp4` }),
+		);
+		expect(error).toBeUndefined();
+		expect(items[0].json.referenceMedia).toEqual([
+			{ url: `${host.origin}/with-mehd.mp4`, type: 'video', durationS: 6, format: 'mp4' },
+			{
+				url: `${host.origin}/without-mehd.mp4`,
+				type: 'video',
+				error:
+					'header not read (a fragmented MP4 that does not state its total duration (no "mehd" box)): APIXO checks this file',
+			},
+		]);
+		expect(sim.count('submit')).toBe(1);
+	});
+
+	it('no deadline timer or socket is left behind when the reads win', async () => {
+		const host = await hostile((request, response) => serveRange(request, response, MOOV_AT_END));
+		const before = handles();
+		const { items, error } = await run(omni({ videoUrls: `${host.origin}/a.mp4` }));
+		expect(error).toBeUndefined();
+		expect(items[0].json.referenceMedia).toEqual([expect.objectContaining({ durationS: 8 })]);
+		await settle(() => {
+			const now = handles();
+			return now.timers <= before.timers && now.sockets <= before.sockets;
+		});
+		// The default deadlines (10 s, 20 s) would still be pending if their sleeps were left.
+		expect(handles().timers).toBeLessThanOrEqual(before.timers);
+		expect(handles().sockets).toBeLessThanOrEqual(before.sockets);
+	});
+
+	it('stopping the execution during a trickling read ends it at once', async () => {
+		mediaDeadlines.readMs = 60_000;
+		let trickled = () => 0;
+		const host = await hostile((_request, response) => {
+			response.writeHead(200, { 'content-type': 'video/mp4' });
+			trickled = trickle(response, VIDEO_3S, 50).sent;
+		});
+		const before = handles();
+		const stop = new AbortController();
+		const running = run(omni({ videoUrls: `${host.origin}/trickle.mp4` }), {
+			signal: stop.signal,
+		});
+		await settle(() => trickled() > 2, 10_000);
+		const stoppedAt = Date.now();
+		stop.abort();
+		const { items } = await running;
+		expect(items).toEqual([]);
+		expect(Date.now() - stoppedAt).toBeLessThan(5000);
+		expect(sim.count('submit')).toBe(0);
+		await settle(() => host.openConnections() === 0 && handles().timers <= before.timers);
+		expect(host.openConnections()).toBe(0);
+		expect(handles().timers).toBeLessThanOrEqual(before.timers);
+	});
+
+	describe('redirects', () => {
+		const measure = (url: string, allowNonPublic: boolean) =>
+			runNode({
+				node: probeNode(async (ctx) => {
+					try {
+						return { ...(await measureReference.call(ctx, url, { allowNonPublic })) };
+					} catch (error) {
+						return { error: (error as Error).message };
+					}
+				}),
+				parameters: {},
+				credentials: { apixoApi: { apiKey: API_KEY, baseUrl: PUBLIC_BASE_URL } },
+			});
+
+		it('are followed, each target checked like a parameter: never into the local network', async () => {
+			const host = await hostile((request, response) => {
+				if (request.url === '/file.mp4') return serveRange(request, response, VIDEO_3S);
+				const location =
+					request.url === '/to-metadata'
+						? 'http://169.254.169.254/latest/meta-data/iam/'
+						: request.url === '/to-file'
+							? '/file.mp4'
+							: 'file:///etc/passwd';
+				response.writeHead(302, { location });
+				response.end();
+			});
+			expect((await measure(`${host.origin}/to-metadata`, false)).items[0].json).toEqual({
+				error:
+					'redirected to a non-public address: 169.254.169.254 is a link-local address (cloud metadata lives there)',
+			});
+			expect((await measure(`${host.origin}/to-file-scheme`, false)).items[0].json).toEqual({
+				error: 'redirected to something that is not an http(s) URL',
+			});
+			// With a local APIXO stand-in (here: the test host itself), local targets are read.
+			expect((await measure(`${host.origin}/to-file`, true)).items[0].json).toEqual({
+				seconds: 3,
+				format: 'mp4',
+			});
+			expect(host.requests.map((r) => r.path)).toEqual([
+				'/to-metadata',
+				'/to-file-scheme',
+				'/to-file',
+				'/file.mp4',
+			]);
+			counted('redirect into the local network refused');
+		});
+	});
+});
+
+describe('download', () => {
+	/** A task whose result URL is on `host`. */
+	async function download(host: HostileHost, options: IDataObject) {
+		sim.planNextTasks({ resultJson: JSON.stringify({ resultUrls: [`${host.origin}/video.mp4`] }) });
+		const { items, error } = await run({
+			operation: 'generate',
+			mode: 'text-to-video',
+			prompt: 'a fox in the snow',
+			options: { ...FAST, downloadVideo: true, ...options },
+		});
+		expect(items).toEqual([]);
+		const [taskId] = [...sim.tasks.keys()];
+		expect(error?.message).toEqual(oneShortLine);
+		expect(error?.message).toMatch(
+			new RegExp(`^Task ${taskId} succeeded but its video could not be downloaded: `),
+		);
+		expect(error?.description).toContain(`${host.origin}/video.mp4`);
+		expect(error?.description).toContain(`Task ID: ${taskId}`);
+		expect(error?.description).toContain('"Get Status"');
+		await settle(() => host.openConnections() === 0);
+		expect(host.openConnections()).toBe(0);
+		return { message: error!.message.replace(/^.*downloaded: /, ''), error: error! };
+	}
+
+	it('the limits are options shown with Download Video: 1024 MB and 60 s by default', () => {
+		const option = (name: string) => waitOptions.find((o) => o.name === name)!;
+		for (const [name, fallback] of [
+			['maxDownloadSize', 1024],
+			['downloadStallTimeout', 60],
+		] as const) {
+			expect(option(name)).toMatchObject({
+				type: 'number',
+				default: fallback,
+				displayOptions: { show: { downloadVideo: [true] } },
+			});
+		}
+	});
+
+	it('a host that stops sending fails after the stall timeout, naming the task', async () => {
+		const host = await hostile((_request, response) => {
+			response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '1000000' });
+			response.write(Buffer.alloc(64 * 1024));
+		});
+		const { message, error } = await download(host, { downloadStallTimeout: 0.5 });
+		expect(message).toBe('the file host sent nothing for 0.5 s');
+		expect(error.description).toContain('"Download Video" later');
+		counted('stalled download');
+	});
+
+	it('a host that never answers fails after the stall timeout', async () => {
+		const host = await hostile(() => undefined);
+		const { message } = await download(host, { downloadStallTimeout: 0.5 });
+		expect(message).toBe('the file host sent nothing for 0.5 s');
+		counted('silent download host');
+	});
+
+	it('a slow but steady host is not a stall', async () => {
+		const host = await hostile((_request, response) => {
+			response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '60' });
+			trickle(response, Buffer.alloc(60, 0x2e), 50);
+		});
+		sim.planNextTasks({ resultJson: JSON.stringify({ resultUrls: [`${host.origin}/video.mp4`] }) });
+		const { items, error } = await run({
+			operation: 'generate',
+			mode: 'text-to-video',
+			prompt: 'a fox in the snow',
+			// A byte every 50 ms: 3 s in all, three times the stall timeout.
+			options: { ...FAST, downloadVideo: true, downloadStallTimeout: 1 },
+		});
+		expect(error).toBeUndefined();
+		expect(items[0].binary!.data.bytes).toBe(60);
+	});
+
+	it('a Content-Length above Max Download Size is refused before the body is read', async () => {
+		const host = await hostile((_request, response) => {
+			// Headers only: a client that waited for the body would stall instead.
+			response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '5000000' });
+			response.flushHeaders();
+		});
+		const { message, error } = await download(host, {
+			maxDownloadSize: 1,
+			downloadStallTimeout: 20,
+		});
+		expect(message).toBe('the video is 5 MB, above the Max Download Size of 1 MB');
+		expect(error.description).toContain('raise "Max Download Size"');
+		counted('oversize download');
+	});
+
+	it('a body without Content-Length is cut off once it passes Max Download Size', async () => {
+		let sent = () => 0;
+		const host = await hostile((_request, response) => {
+			sent = endless(response).sent;
+		});
+		const { message } = await download(host, { maxDownloadSize: 0.5 });
+		expect(message).toBe('the video is above the Max Download Size of 0.5 MB');
+		// Cut off near the limit, not read on: socket buffers hold a few MB at most.
+		expect(sent()).toBeLessThan(32 * 1024 * 1024);
+		counted('oversize download');
+	});
+});
+
+describe('non-public reference URLs', () => {
+	const runPublic = (parameters: IDataObject) =>
+		runNode({
+			node: new SeedanceMini(),
+			parameters: parameters as RunNodeOptions['parameters'],
+			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: PUBLIC_BASE_URL } },
+		});
+
+	it.each([
+		[
+			{ videoUrls: 'https://cdn.example.com/a.mp4\nhttp://10.0.0.5/b.mp4' },
+			'Invalid videoUrls (entry 2): must be a public URL: 10.0.0.5 is a private address',
+		],
+		[
+			{ imageUrls: 'http://2130706433/a.png', videoUrls: 'https://cdn.example.com/a.mp4' },
+			'Invalid imageUrls (entry 1): must be a public URL: 127.0.0.1 is a loopback address',
+		],
+		[
+			{ videoUrls: 'http://0x7f.1/a.mp4', audioUrls: 'http://[::ffff:192.168.0.7]/a.mp3' },
+			'Invalid videoUrls (entry 1): must be a public URL: 127.0.0.1 is a loopback address; audioUrls (entry 1): must be a public URL: ::ffff:c0a8:7 is IPv4 192.168.0.7, a private address',
+		],
+	])('%j is refused before anything is fetched or submitted', async (lists, message) => {
+		const { error } = await runPublic(omni(lists));
+		expect(error?.message).toBe(message);
+		expect(error?.description).toContain('nothing was sent to APIXO');
+		counted('non-public reference URLs refused');
+	});
+
+	it('a first frame on the metadata address is refused too', async () => {
+		const { error } = await runPublic({
+			operation: 'generate',
+			mode: 'first_and_last_frames',
+			prompt: 'a still comes alive',
+			firstFrameUrl: 'http://169.254.169.254/latest/meta-data/',
+			waitForCompletion: false,
+		});
+		expect(error?.message).toBe(
+			'Invalid firstFrameUrl: must be a public URL: 169.254.169.254 is a link-local address (cloud metadata lives there)',
+		);
+		counted('non-public reference URLs refused');
+	});
+
+	it('this machine is never read: the refusal comes before the pre-flight', async () => {
+		const host = await hostile((request, response) => serveRange(request, response, VIDEO_3S));
+		const { error } = await runPublic(omni({ videoUrls: `${host.origin}/a.mp4` }));
+		expect(error?.message).toBe(
+			'Invalid videoUrls (entry 1): must be a public URL: 127.0.0.1 is a loopback address',
+		);
+		expect(host.requests).toHaveLength(0);
+		counted('non-public reference URLs refused');
+	});
+
+	it('with a local APIXO stand-in (a simulator), local reference URLs are read', async () => {
+		const host = await hostile((request, response) => serveRange(request, response, VIDEO_3S));
+		const { items, error } = await run(omni({ videoUrls: `${host.origin}/a.mp4` }));
+		expect(error).toBeUndefined();
+		expect(items[0].json.referenceMedia).toEqual([expect.objectContaining({ durationS: 3 })]);
+	});
+});

@@ -1,0 +1,157 @@
+/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
+/**
+ * "Never pay twice" as a table: every outcome of a read and of a submit, and what the policy
+ * decides — no HTTP, no n8n.
+ */
+import {
+	backoffDelay,
+	classify,
+	DEFAULT_RETRY,
+	parseRetryAfter,
+	type CallKind,
+	type Outcome,
+} from '../../nodes/apixo/retry';
+
+const NOW = Date.parse('2026-11-24T12:00:00Z');
+/** The dice always roll 0: the backoff is its floor, half the ceiling. */
+const FLOOR = () => 0;
+const first = { number: 1, policy: DEFAULT_RETRY, now: NOW, random: FLOOR };
+
+type Row = [
+	CallKind,
+	string,
+	Outcome,
+	'retry' | 'fail',
+	{ outcomeUnknown?: boolean; retryable?: boolean }?,
+];
+
+const status = (code: number, retryAfterMs?: number): Outcome => ({
+	type: 'status',
+	status: code,
+	retryAfterMs,
+});
+const noAnswer = (code: string): Outcome => ({ type: 'no-answer', code });
+
+const TABLE: Row[] = [
+	// reads: overload, server errors, lost connections and unreadable answers are retried
+	['read', '429', status(429), 'retry'],
+	...[500, 502, 503, 504].map((code): Row => ['read', String(code), status(code), 'retry']),
+	['read', 'ECONNRESET', noAnswer('ECONNRESET'), 'retry'],
+	['read', 'timeout', noAnswer('ECONNABORTED'), 'retry'],
+	['read', 'ECONNREFUSED', noAnswer('ECONNREFUSED'), 'retry'],
+	['read', 'unreadable', { type: 'unreadable', status: 200, json: false }, 'retry'],
+	...[400, 401, 402, 403, 404, 422].map(
+		(code): Row => ['read', String(code), status(code), 'fail', { retryable: false }],
+	),
+	['read', 'unknown errno', noAnswer('EWHATEVER'), 'fail', { retryable: false }],
+	// submits: only what provably created nothing is repeated
+	['create', '429', status(429), 'retry'],
+	['create', 'ECONNREFUSED (never sent)', noAnswer('ECONNREFUSED'), 'retry'],
+	['create', 'ENOTFOUND (never sent)', noAnswer('ENOTFOUND'), 'retry'],
+	...[500, 502, 503, 504].map(
+		(code): Row => ['create', String(code), status(code), 'fail', { outcomeUnknown: true }],
+	),
+	['create', 'ECONNRESET', noAnswer('ECONNRESET'), 'fail', { outcomeUnknown: true }],
+	['create', 'timeout', noAnswer('ECONNABORTED'), 'fail', { outcomeUnknown: true }],
+	[
+		'create',
+		'unreadable 200',
+		{ type: 'unreadable', status: 200, json: true },
+		'fail',
+		{ outcomeUnknown: true },
+	],
+	...[400, 401, 402, 403, 422].map(
+		(code): Row => ['create', String(code), status(code), 'fail', { outcomeUnknown: false }],
+	),
+	[
+		'create',
+		'stopped in flight',
+		{ type: 'cancelled', inFlight: true },
+		'fail',
+		{ outcomeUnknown: true },
+	],
+	[
+		'create',
+		'stopped between tries',
+		{ type: 'cancelled', inFlight: false },
+		'fail',
+		{ outcomeUnknown: false },
+	],
+	[
+		'read',
+		'stopped in flight',
+		{ type: 'cancelled', inFlight: true },
+		'fail',
+		{ outcomeUnknown: false },
+	],
+];
+
+// Every row gets its flags argument (jest would take a missing last argument for `done`).
+it.each(
+	TABLE.map(
+		([kind, name, outcome, expected, flags]): Row => [kind, name, outcome, expected, flags ?? {}],
+	),
+)('%s %s (%j) → %s', (kind, _name, outcome, expected, flags) => {
+	const decision = classify(kind, outcome, first);
+	expect('retryInMs' in decision ? 'retry' : 'fail').toBe(expected);
+	if ('fail' in decision) expect(decision.fail).toMatchObject(flags!);
+});
+
+describe('waits', () => {
+	it('backoff doubles from a floor of half its ceiling, up to the maximum', () => {
+		const policy = { ...DEFAULT_RETRY, baseDelayMs: 1000, maxDelayMs: 8000 };
+		expect([1, 2, 3, 4, 5].map((n) => backoffDelay(n, policy, () => 0))).toEqual([
+			500, 1000, 2000, 4000, 4000,
+		]);
+		expect(backoffDelay(3, policy, () => 0.999999)).toBe(3999);
+	});
+
+	it('Retry-After is honoured, and never makes a retry faster than the backoff', () => {
+		const wait = (retryAfterMs?: number) =>
+			(
+				classify('create', status(429, retryAfterMs), { ...first, number: 3 }) as {
+					retryInMs: number;
+				}
+			).retryInMs;
+		expect(wait(7000)).toBe(7000);
+		// "Retry-After: 0" and a date in the past used to remove the backoff.
+		expect(wait(0)).toBe(2000);
+		expect(wait(undefined)).toBe(2000);
+	});
+
+	it('a Retry-After above the cap is a failure that keeps the wait for the caller', () => {
+		const decision = classify('read', status(429, 200_000), first);
+		expect(decision).toMatchObject({
+			fail: { httpCode: 429, retryable: true, retryAfterMs: 200_000 },
+		});
+		expect((decision as { fail: { action: string } }).fail.action).toContain('200 s');
+	});
+
+	it('no retry past the deadline or the last attempt; the read stays retryable', () => {
+		const policy = { ...DEFAULT_RETRY, deadline: NOW + 1000 };
+		expect(classify('read', status(503, 5000), { ...first, policy })).toMatchObject({
+			fail: { retryable: true, retryAfterMs: 5000 },
+		});
+		expect(
+			classify('read', status(503), { ...first, number: DEFAULT_RETRY.maxAttempts }),
+		).toMatchObject({
+			fail: { retryable: true },
+		});
+	});
+
+	it('a redirect is never followed and says to check the base URL', () => {
+		expect(classify('read', status(302), first)).toMatchObject({
+			fail: { httpCode: 302, action: expect.stringContaining('base URL') },
+		});
+	});
+});
+
+it('parses Retry-After as seconds or an HTTP date', () => {
+	expect(parseRetryAfter('3', NOW)).toBe(3000);
+	expect(parseRetryAfter('0.5', NOW)).toBe(500);
+	expect(parseRetryAfter('Tue, 24 Nov 2026 12:00:07 GMT', NOW)).toBe(7000);
+	expect(parseRetryAfter('Tue, 24 Nov 2026 11:00:00 GMT', NOW)).toBe(0);
+	expect(parseRetryAfter(['4'], NOW)).toBe(4000);
+	expect(parseRetryAfter('soon', NOW)).toBeUndefined();
+	expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
+});
