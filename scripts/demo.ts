@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * `npm run demo`, the main job: the packed package in a real n8n runs a Seedance Mini workflow
  * (generate, wait, download) and this prints the task, its state changes and the result URLs.
@@ -11,10 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { createInstance, packPackage } from '../test/e2e/n8n-host';
-import { apixoCredential, generateWorkflow } from '../test/e2e/workflows';
-import { onCleanup, runMain } from '../test/harness/cleanup';
-import { startSimulator } from '../test/simulator/server';
+import { createInstance, packPackage } from '../tools/n8n-host/host';
+import { apixoCredential, generateWorkflow } from '../tools/n8n-host/workflows';
+import { onCleanup, runMain } from '../tools/cleanup';
+import { startSimulator } from '../tools/simulator/server';
 
 async function main() {
 	const apiKey = process.env.APIXO_API_KEY;

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * `npm run dev`: n8n's editor on http://127.0.0.1:5678 (N8N_PORT) with this package installed as
  * a community node, an "APIXO (simulator)" credential pointing at a local simulator on :8787
@@ -9,10 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { createInstance, packPackage } from '../test/e2e/n8n-host';
-import { apixoCredential, exampleWorkflows } from '../test/e2e/workflows';
-import { onCleanup, runMain } from '../test/harness/cleanup';
-import { startSimulator } from '../test/simulator/server';
+import { createInstance, packPackage } from '../tools/n8n-host/host';
+import { apixoCredential, exampleWorkflows } from '../tools/n8n-host/workflows';
+import { onCleanup, runMain } from '../tools/cleanup';
+import { startSimulator } from '../tools/simulator/server';
 
 const ROOT = path.resolve(__dirname, '..');
 

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Writes the figures of one test run into docs/reliability.md, in the section for that kind of
  * run (`ci` from `npm test`, `soak` from `npm run test:soak`), and prints them.
@@ -34,7 +33,11 @@ function tests(report: JestReport, file: string) {
 		total: results.filter((r) => r.status !== 'todo' && r.status !== 'pending').length,
 		groups: [...new Set(results.map((r) => r.ancestorTitles.join(' › ')))].map((group) => {
 			const inGroup = results.filter((r) => r.ancestorTitles.join(' › ') === group);
-			return { group, passed: inGroup.filter((r) => r.status === 'passed').length, total: inGroup.length };
+			return {
+				group,
+				passed: inGroup.filter((r) => r.status === 'passed').length,
+				total: inGroup.length,
+			};
 		}),
 	};
 }
@@ -42,13 +45,16 @@ function tests(report: JestReport, file: string) {
 function section(reportFile: string, kind: string): string {
 	const report = JSON.parse(readFileSync(reportFile, 'utf8')) as JestReport;
 	const figures = Object.fromEntries(
-		readJsonDir<{ topic: string; figures: Record<string, number> }>(path.join(RESULTS, 'figures')).map(
-			(f) => [f.topic, f.figures],
-		),
+		readJsonDir<{ topic: string; figures: Record<string, number> }>(
+			path.join(RESULTS, 'figures'),
+		).map((f) => [f.topic, f.figures]),
 	);
-	const sweeps = readJsonDir<{ file: string; texts: number; otherHostRequests: number; leaks: string[] }>(
-		path.join(RESULTS, 'sweep'),
-	);
+	const sweeps = readJsonDir<{
+		file: string;
+		texts: number;
+		otherHostRequests: number;
+		leaks: string[];
+	}>(path.join(RESULTS, 'sweep'));
 	const matrix = tests(report, 'fault-matrix.test.ts');
 	const cancel = tests(report, 'cancellation.test.ts');
 	const token = tests(report, 'token.test.ts');

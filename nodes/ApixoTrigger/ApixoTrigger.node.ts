@@ -8,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { readTaskResult } from '../apixo/result';
+import { toTaskResult } from '../apixo/result';
 import {
 	clip,
 	DEDUPE_LIMITS,
@@ -215,7 +215,7 @@ export class ApixoTrigger implements INodeType {
 		}
 
 		// 5. Emit
-		const json: IDataObject = { ...readTaskResult(data).result, verified: verifying };
+		const json: IDataObject = { ...toTaskResult(data).result, verified: verifying };
 		if (options.includeRaw === true) json.raw = body;
 		return {
 			webhookResponse: { received: true },

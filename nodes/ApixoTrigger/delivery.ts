@@ -13,7 +13,7 @@ import {
 	TASK_STATES,
 	type TaskData,
 } from '../apixo/contract';
-import { readTaskResult, type TaskResult } from '../apixo/result';
+import { toTaskResult, type TaskResult } from '../apixo/result';
 
 export type Parsed =
 	| { ok: true; data: TaskData; result: TaskResult }
@@ -46,9 +46,9 @@ export function parseDelivery(body: unknown): Parsed {
 		// showValue shortens: an oversize taskId or state is never echoed whole.
 		return { ok: false, error: `${where} is missing or invalid (got ${showValue(seen)})` };
 	}
-	const read = readTaskResult(parsed.data.data);
-	if (!read.ok) return { ok: false, error: `data.${read.message}` };
-	return { ok: true, data: parsed.data.data, result: read.result };
+	const task = toTaskResult(parsed.data.data);
+	if (!task.ok) return { ok: false, error: `data.${task.message}` };
+	return { ok: true, data: parsed.data.data, result: task.result };
 }
 
 function hasProtoKey(value: unknown, depth = 0): boolean {

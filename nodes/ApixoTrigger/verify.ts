@@ -10,7 +10,7 @@ import type { IWebhookFunctions } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import { MODEL_ID, type TaskData } from '../apixo/contract';
-import { readTaskResult } from '../apixo/result';
+import { toTaskResult } from '../apixo/result';
 import { getTaskStatus } from '../apixo/transport';
 import { clip } from './delivery';
 
@@ -52,9 +52,9 @@ export async function verifyTask(this: IWebhookFunctions, taskId: string): Promi
 		});
 
 	if ('data' in outcome) {
-		const read = readTaskResult(outcome.data);
-		if (read.ok) return { ok: true, data: outcome.data };
-		log("APIXO's status answer could not be read", read.message);
+		const task = toTaskResult(outcome.data);
+		if (task.ok) return { ok: true, data: outcome.data };
+		log("APIXO's status answer could not be read", task.message);
 		return { ok: false, status: 502, error: `APIXO's answer for task ${task} could not be read` };
 	}
 	// The transport's messages never carry the API key (it redacts them).

@@ -6,7 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import * as generate from './actions/generate.operation';
+import * as generate from './actions/generate/generate.operation';
 import * as getStatus from './actions/getStatus.operation';
 import { router } from './actions/router';
 
@@ -18,7 +18,7 @@ export class SeedanceMini implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle:
-			'={{ $parameter["operation"] === "getStatus" ? "Get Status" : $parameter["operation"] === "getBalance" ? "Get Balance" : "Generate: " + $parameter["mode"] }}',
+			'={{ { getStatus: "Get Status", getBalance: "Get Balance" }[$parameter["operation"]] || "Generate: " + $parameter["mode"] }}',
 		description:
 			"Generate videos with APIXO's Seedance 2.0 Mini: text, first/last frames or omni references to video",
 		defaults: { name: 'Seedance Mini' },

@@ -13,7 +13,7 @@ export interface TaskResult {
 	costTime: number | string | null;
 }
 
-export type ReadResult =
+export type ParsedTaskResult =
 	| { ok: true; result: TaskResult }
 	| { ok: false; result: TaskResult; message: string };
 
@@ -21,7 +21,7 @@ export type ReadResult =
  * Parse a task's data. A `success` whose resultJson cannot be read is not a success the user
  * can act on: it comes back as `ok: false` with the reason, the task fields kept.
  */
-export function readTaskResult(data: TaskData): ReadResult {
+export function toTaskResult(data: TaskData): ParsedTaskResult {
 	const parsed = data.state === 'success' ? parseResultJson(data.resultJson) : undefined;
 	const resultUrls = parsed?.ok ? parsed.resultUrls : [];
 	const result: TaskResult = {

@@ -22,6 +22,11 @@ export interface RetryPolicy {
 	/** Per-request timeout. */
 	timeoutMs: number;
 	/**
+	 * False: a 429 fails at once (with its Retry-After), for a caller that paces its own calls
+	 * (the batch's throttle, which holds every submit back after one 429).
+	 */
+	retry429?: boolean;
+	/**
 	 * Epoch ms: a retry whose wait would end later is not made (the error stays retryable), so a
 	 * caller's own time limit (maxWait) holds through backoff and Retry-After waits.
 	 */
@@ -164,7 +169,8 @@ export function classify(kind: CallKind, outcome: Outcome, attempt: Attempt): De
 		}
 		case 'status': {
 			const { status, retryAfterMs } = outcome;
-			const retryable = RETRY_STATUS[kind].has(status);
+			const retryable =
+				RETRY_STATUS[kind].has(status) && !(status === 429 && policy.retry429 === false);
 			const failure: Failure = {
 				httpCode: status,
 				retryable: kind === 'read' && retryable,

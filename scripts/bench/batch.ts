@@ -1,12 +1,11 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Figures 1 and 2: a batch that waits for completion, and the status calls each task costs,
  * measured with the node inside n8n-core's execution engine against the simulator.
  */
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
-import { onCleanup } from '../../test/harness/cleanup';
-import { runNode, type RunNodeOptions } from '../../test/harness/n8n';
-import { startSimulator, type Simulator } from '../../test/simulator/server';
+import { onCleanup } from '../../tools/cleanup';
+import { runNode, type RunNodeOptions } from '../../tools/engine';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
 import type { Figure } from './report';
 
 const KEY = 'sk-bench-SECRET-0001';

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * `npm run bench`: the speed and memory figures of docs/benchmarks.md, each a ratio of two
  * sides measured in this run (simulator with time scaled down; a real n8n for 3 and 5).
@@ -7,9 +6,9 @@
  */
 import path from 'node:path';
 
-import { N8N_VERSION } from '../../test/e2e/n8n-host';
-import { onCleanup, runMain } from '../../test/harness/cleanup';
-import { shutdownN8n } from '../../test/harness/n8n';
+import { N8N_VERSION } from '../../tools/n8n-host/host';
+import { onCleanup, runMain } from '../../tools/cleanup';
+import { shutdownN8n } from '../../tools/engine';
 import { batchFigures } from './batch';
 import { n8nFigures } from './n8n';
 import { writeReport, type Figure } from './report';

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /** docs/benchmarks.md and its chart (a hand-drawn SVG: no plotting dependency). */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';

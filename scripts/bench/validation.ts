@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Figure 4: items per second through the node's own body building, validation and pricing,
  * against the time of one status call to a server on loopback (the cheapest HTTP call there is).
@@ -6,9 +5,9 @@
 import http from 'node:http';
 
 import { estimateCost, validateSubmitBody, type Mode } from '../../nodes/apixo/contract';
-import { buildBody } from '../../nodes/SeedanceMini/actions/generate.operation';
-import { onCleanup } from '../../test/harness/cleanup';
-import { startSimulator } from '../../test/simulator/server';
+import { buildBody } from '../../nodes/SeedanceMini/actions/generate/body';
+import { onCleanup } from '../../tools/cleanup';
+import { startSimulator } from '../../tools/simulator/server';
 import type { Figure } from './report';
 
 /** One parameter set per mode, with the odd spacing and list formats users paste. */

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The node as a person meets it: n8n's real editor in headless Debian Chromium. Adds Seedance
  * Mini from the node creator, switches through the three modes and checks the fields shown for
@@ -10,7 +9,7 @@ import path from 'node:path';
 
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-import { createInstance, packPackage, type N8nInstance } from './n8n-host';
+import { createInstance, packPackage, type N8nInstance } from '../../tools/n8n-host/host';
 
 const DOCS = path.resolve(__dirname, '..', '..', 'docs');
 const OWNER = {

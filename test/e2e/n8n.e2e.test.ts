@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The packed package in a real n8n (pinned, see n8n-host.ts) against the simulator: what a user
  * who installs it from Settings → Community nodes gets.
@@ -8,9 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 
-import { startSimulator, type Simulator } from '../simulator/server';
-import { createInstance, packPackage, type N8nInstance } from './n8n-host';
-import { apixoCredential, exampleWorkflows, generateWorkflow, triggerWorkflow } from './workflows';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
+import { createInstance, packPackage, type N8nInstance } from '../../tools/n8n-host/host';
+import {
+	apixoCredential,
+	exampleWorkflows,
+	generateWorkflow,
+	triggerWorkflow,
+} from '../../tools/n8n-host/workflows';
 
 const KEY = 'sk-e2e-SECRET-31415926';
 const FAST = { firstPollDelay: 0.3, pollInterval: 0.2, maxWait: 60 };

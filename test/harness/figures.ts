@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Figures a test measured (fuzz cases, executions seen...), kept in test-results/figures/ for
  * `scripts/reliability.ts`, which writes them into docs/reliability.md.

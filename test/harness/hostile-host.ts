@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Small HTTP servers that misbehave on purpose — trickle, stall, never answer, send too much,
  * redirect — standing in for reference-media and result-file hosts. Each request is logged

@@ -1,14 +1,10 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The secrets sweep: everything the tests produce — every log line n8n's logger receives, every
  * output item, every error (message, description, context), every webhook answer — is collected
  * here, with every secret the tests handed out (API keys, trigger tokens) and every request that
  * reached a host other than APIXO's API. test/setup/sweep.ts asserts over it after each file.
  */
-export interface OtherHostRequest {
-	url: string;
-	authorization?: string | string[];
-}
+import { observe, type OtherHostRequest } from '../../tools/observe';
 
 const state = {
 	secrets: new Set<string>(),
@@ -90,3 +86,7 @@ export function sweep(): SweepReport {
 	state.otherHosts = [];
 	return report;
 }
+
+// The tools (simulator, n8n host) report the keys they were given, n8n's logs and requests to
+// other hosts: every test file that loads the sweep sees them.
+observe({ secret: addSecret, text: collect, otherHost: collectOtherHost });

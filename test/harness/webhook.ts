@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Serves a trigger node's webhook() over real HTTP inside n8n-core's WebhookContext, answering
  * the way n8n's webhook handler does: 422 for a body that is not JSON, the node's own response
@@ -19,7 +18,7 @@ import type {
 } from 'n8n-workflow';
 import { deepCopy, Workflow } from 'n8n-workflow';
 
-import { createAdditionalData } from './n8n';
+import { createAdditionalData } from '../../tools/engine';
 import { addSecret, collect } from './sweep';
 
 export interface TriggerServer {

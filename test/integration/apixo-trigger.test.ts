@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The APIXO Trigger over real HTTP in n8n-core's WebhookContext: what starts a run, what is
  * refused, what is acknowledged and ignored — and that nothing ever answers 5xx.
@@ -19,8 +18,8 @@ import {
 	tokenMatches,
 } from '../../nodes/ApixoTrigger/delivery';
 import { startTriggerServer, type TriggerServer } from '../harness/webhook';
-import { startSimulator, type Simulator } from '../simulator/server';
-import type { TaskPlan } from '../simulator/types';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
+import type { TaskPlan } from '../../tools/simulator/types';
 
 const trigger = new ApixoTrigger();
 const KEY = 'sk-trigger-SECRET-5555';

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Stopping an execution (n8n's "Stop" button, a timeout, a shutdown) wherever the node is: in
  * the pause between polls, inside a status request that hangs, inside a download that hangs.
@@ -10,8 +9,8 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { router } from '../../nodes/SeedanceMini/actions/router';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
-import { runNode, type RunNodeOptions } from '../harness/n8n';
-import { startSimulator, type Fault, type Simulator } from '../simulator/server';
+import { runNode, type RunNodeOptions } from '../../tools/engine';
+import { startSimulator, type Fault, type Simulator } from '../../tools/simulator/server';
 
 const API_KEY = 'sk-cancel-SECRET-7777';
 /** Long enough that "within one interval" cannot pass by luck on a busy machine. */

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Nothing we start outlives us (issue 14 defect 12). A script starts a process tree through the
  * n8n host — a stand-in for n8n with a child in its process group and one that left the group —
@@ -12,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 
-import { onCleanup, runCleanup } from '../harness/cleanup';
+import { onCleanup, runCleanup } from '../../tools/cleanup';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'cleanup');

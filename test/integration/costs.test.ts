@@ -1,14 +1,13 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The guards before paying: Get Balance, the batch budget, and reference media measured from
- * real files' headers (test/fixtures/media) served by the simulator's file host with Range.
+ * real files' headers (tools/simulator/media) served by the simulator's file host with Range.
  */
 import type { IDataObject } from 'n8n-workflow';
 
 import { PRICE_PER_SECOND } from '../../nodes/apixo/contract';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
-import { runNode, type RunNodeOptions } from '../harness/n8n';
-import { startSimulator, type Simulator } from '../simulator/server';
+import { runNode, type RunNodeOptions } from '../../tools/engine';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
 
 const API_KEY = 'sk-costs-SECRET-1618';
 let sim: Simulator;

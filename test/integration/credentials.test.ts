@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The APIXO API credential's "Test" as n8n runs it: the same steps as n8n's CredentialsTester
  * (a declarative node whose one field routes the test request, run by n8n-core's RoutingNode
@@ -14,9 +13,9 @@ import { createRunExecutionData, NodeConnectionTypes, Workflow } from 'n8n-workf
 import { ApixoApi } from '../../credentials/ApixoApi.credentials';
 import { DEFAULT_BASE_URL } from '../../nodes/apixo/contract';
 import { normalizeBaseUrl } from '../../nodes/apixo/transport';
-import { createAdditionalData } from '../harness/n8n';
+import { createAdditionalData } from '../../tools/engine';
 import { addSecret } from '../harness/sweep';
-import { startSimulator, type Simulator } from '../simulator/server';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
 
 const credential = new ApixoApi();
 const GOOD_KEY = 'good-key-0123456789';

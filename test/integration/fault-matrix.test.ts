@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The fault matrix: every documented (and some undocumented) way APIXO can misbehave, on the
  * submit and on the status poll, run through the Seedance Mini node in n8n-core's engine
@@ -19,14 +18,14 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { DEFAULT_RETRY } from '../../nodes/apixo/retry';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
-import { runNode, type RunNodeResult } from '../harness/n8n';
+import { runNode, type RunNodeResult } from '../../tools/engine';
 import {
 	startSimulator,
 	type Fault,
 	type RecordedRequest,
 	type Simulator,
 	type TaskPlan,
-} from '../simulator/server';
+} from '../../tools/simulator/server';
 
 const API_KEY = 'sk-fault-SECRET-0001';
 /** Tasks take 0.3 s; polls are 0.05 s apart. */

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Hosts that are not APIXO and misbehave: reference-media hosts that trickle, stall or redirect
  * into the local network during the pre-flight, result hosts that stop sending or send too much
@@ -9,11 +8,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { MEDIA_DIR } from '../../tools/simulator/files';
+
 import type { IDataObject } from 'n8n-workflow';
 
 import { waitOptions } from '../../nodes/SeedanceMini/actions/descriptions';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
-import { mediaDeadlines, measureReference } from '../../nodes/SeedanceMini/media';
+import { mediaDeadlines, measureReference } from '../../nodes/SeedanceMini/helpers/rangeReader';
 import { recordFigures } from '../harness/figures';
 import {
 	endless,
@@ -24,12 +25,12 @@ import {
 	type HostileHost,
 } from '../harness/hostile-host';
 import { fragmentedMp4, mehd, mvhd, trak, trex, box } from '../harness/mp4';
-import { probeNode, runNode, type RunNodeOptions } from '../harness/n8n';
-import { startSimulator, type Simulator } from '../simulator/server';
+import { probeNode, runNode, type RunNodeOptions } from '../../tools/engine';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
 
 const API_KEY = 'sk-hostile-SECRET-5150';
 const PUBLIC_BASE_URL = 'https://api.apixo.ai/api/v1';
-const MEDIA = path.resolve(__dirname, '..', 'fixtures', 'media');
+const MEDIA = MEDIA_DIR;
 const VIDEO_3S = readFileSync(path.join(MEDIA, 'video-3s.mp4'));
 const MOOV_AT_END = readFileSync(path.join(MEDIA, 'video-8s-moov-at-end.mp4'));
 const DEFAULT_DEADLINES = { ...mediaDeadlines };

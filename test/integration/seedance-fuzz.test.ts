@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * Random node parameters through the real node: either the simulator receives exactly the body
  * the contract normalizes to, or the node stops with an n8n error naming a field and nothing
@@ -10,8 +9,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { validateSubmitBody } from '../../nodes/apixo/contract';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
 import { recordFigures } from '../harness/figures';
-import { runNode, type RunNodeOptions } from '../harness/n8n';
-import { startSimulator, type Simulator } from '../simulator/server';
+import { runNode, type RunNodeOptions } from '../../tools/engine';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
 
 const KEY = 'sk-fuzz-SECRET-1234';
 let sim: Simulator;

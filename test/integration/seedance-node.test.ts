@@ -1,17 +1,17 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The Seedance Mini node in n8n-core's execution engine, over real HTTP against the simulator.
  */
 import http from 'node:http';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
 
 import { POLLING, DEFAULTS } from '../../nodes/apixo/contract';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
-import { toUrlList } from '../../nodes/SeedanceMini/actions/generate.operation';
-import { runNode, type RunNodeOptions } from '../harness/n8n';
+import { toUrlList } from '../../nodes/SeedanceMini/actions/generate/body';
+import { runNode, type RunNodeOptions } from '../../tools/engine';
 import { loggedLines } from '../harness/sweep';
-import { startSimulator, type Simulator } from '../simulator/server';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
 
 const API_KEY = 'sk-node-SECRET-4242424242';
 const TASK_MS = { pendingMs: 150, processingMs: 350 };
@@ -324,12 +324,45 @@ describe('concurrency', () => {
 		]);
 	});
 
-	it('with the default (10) the second ten start as the first ten finish', async () => {
-		const { items } = await run(generate(), { itemCount: 20 });
+	it('a Concurrency the user set (10) is a hard cap: the second ten start as the first ten finish', async () => {
+		const { items } = await run(generate({ options: { ...FAST, concurrency: 10 } }), {
+			itemCount: 20,
+		});
 		expect(items.every((i) => i.json.state === 'success')).toBe(true);
 		const created = [...sim.tasks.values()].map((t) => t.createdAt).sort((a, b) => a - b);
 		const firstDone = Math.min(...settleTimes());
 		expect(created.filter((t) => t < firstDone)).toHaveLength(10);
+	});
+
+	it('left unset, the concurrency grows while APIXO accepts: 20 items all in flight at once', async () => {
+		const { items } = await run(generate(), { itemCount: 20 });
+		expect(items.every((i) => i.json.state === 'success')).toBe(true);
+		const lastSubmit = Math.max(...submits().map((r) => r.receivedAt));
+		expect(lastSubmit).toBeLessThan(Math.min(...settleTimes()));
+		expect(sim.count('submit')).toBe(20);
+	});
+
+	it("left unset, it finds the account's limit: waves of k tasks, one 429 per back-off step", async () => {
+		// The account holds at most 4 unfinished tasks; a 5th submit is refused (creating nothing).
+		sim.taskLimit = { tasks: 4 };
+		try {
+			const { items, error } = await run(generate(), { itemCount: 12 });
+			expect(error).toBeUndefined();
+			expect(items.every((i) => i.json.state === 'success')).toBe(true);
+			expect(sim.tasks.size).toBe(12);
+			// Never more than 4 in flight, so never more than one refused submit at a time...
+			const refused = sim.requests.filter((r) => r.endpoint === 'submit' && r.status === 429);
+			const submitsSeen = sim.requests.filter((r) => r.endpoint === 'submit');
+			for (const limited of refused) {
+				const next = submitsSeen.find((r) => r.seq > limited.seq);
+				// ...and the next submit waits at least the backoff floor after a 429.
+				if (next) expect(next.receivedAt - limited.respondedAt!).toBeGreaterThanOrEqual(480);
+			}
+			// One probe per wave at most: 12 items in waves of 4 is 3 waves.
+			expect(refused.length).toBeLessThanOrEqual(4);
+		} finally {
+			sim.taskLimit = undefined;
+		}
 	});
 
 	it('a 429 on submit (too many tasks) waits and retries; nothing is lost or doubled', async () => {
@@ -655,5 +688,37 @@ describe('cancel', () => {
 		await new Promise((r) => setTimeout(r, 500));
 		expect(sim.count('status')).toBe(pollsAtStop);
 		expect(Date.now() - started).toBeLessThan(10_000);
+	});
+});
+
+describe('the node as the editor shows it', () => {
+	it('the subtitle names the operation (and the mode for Generate)', () => {
+		const subtitle = (parameters: IDataObject) => {
+			const node = {
+				id: '1',
+				name: 'n',
+				type: 'seedanceMini',
+				typeVersion: 1,
+				position: [0, 0] as [number, number],
+				parameters: parameters as never,
+			};
+			const workflow = new Workflow({
+				nodes: [node],
+				connections: {},
+				active: false,
+				nodeTypes: { getByName: () => undefined, getByNameAndVersion: () => undefined } as never,
+			});
+			return workflow.expression.getSimpleParameterValue(
+				node,
+				new SeedanceMini().description.subtitle!,
+				'internal',
+				{},
+			);
+		};
+		expect(subtitle({ operation: 'getStatus' })).toBe('Get Status');
+		expect(subtitle({ operation: 'getBalance' })).toBe('Get Balance');
+		expect(subtitle({ operation: 'generate', mode: 'omni_reference' })).toBe(
+			'Generate: omni_reference',
+		);
 	});
 });

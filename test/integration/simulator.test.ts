@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The simulator over real HTTP: it must behave like the API page, or the node tests prove
  * nothing. The validation table is checked here against the simulator, as it is against the
@@ -13,8 +12,8 @@ import {
 	VALIDATION_TABLE,
 	type Verdict,
 } from '../fixtures/validation-table';
-import { startSimulator, type Simulator } from '../simulator/server';
-import { PRICE_PER_SECOND, refusedPath } from '../simulator/validation';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
+import { PRICE_PER_SECOND, refusedPath } from '../../tools/simulator/validation';
 
 const KEY = 'sim-test-key';
 let sim: Simulator;

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The transport over real HTTP against the simulator, inside n8n-core's execution engine.
  * Timings are read from the simulator's request log (its clock), not from sleeps in the test.
@@ -14,8 +13,8 @@ import {
 	submitTask,
 	type CallOptions,
 } from '../../nodes/apixo/transport';
-import { probeNode, runNode } from '../harness/n8n';
-import { startSimulator, type Simulator } from '../simulator/server';
+import { probeNode, runNode } from '../../tools/engine';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
 
 const API_KEY = 'sk-transport-SECRET-0123456789';
 const BODY = {

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * `npm run test:live`: the real APIXO, so the simulator's fixtures can be checked against reality.
  *
@@ -16,9 +15,9 @@
 import { randomBytes } from 'node:crypto';
 
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
-import { runNode } from '../harness/n8n';
+import { runNode } from '../../tools/engine';
 import { addSecret } from '../harness/sweep';
-import { startSimulator, type Simulator } from '../simulator/server';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
 
 const KEY = process.env.APIXO_API_KEY?.trim() ?? '';
 const BASE_URL = (process.env.APIXO_BASE_URL?.trim() || 'https://api.apixo.ai/api/v1').replace(

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The packed package in n8n's own queue mode: Postgres, Redis, a main instance, two workers
  * (`n8n worker`) and a webhook processor (`n8n webhook`), all on loopback, against the simulator.
@@ -15,7 +14,7 @@ import {
 	packPackage,
 	type N8nInstance,
 	type N8nProcess,
-} from '../e2e/n8n-host';
+} from '../../tools/n8n-host/host';
 import {
 	apixoCredential,
 	CREDENTIAL_ID,
@@ -23,10 +22,10 @@ import {
 	pairWorkflow,
 	triggerWorkflow,
 	webhookNode,
-} from '../e2e/workflows';
+} from '../../tools/n8n-host/workflows';
 import { recordFigures } from '../harness/figures';
-import { startSimulator, type Simulator } from '../simulator/server';
-import { startPostgres, startRedis, type Service } from './services';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
+import { startPostgres, startRedis, type Service } from '../../tools/n8n-host/services';
 
 const KEY = 'sk-queue-SECRET-2718';
 const TOKEN = 'queue-SECRET-token';

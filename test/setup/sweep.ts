@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * After every test file: no secret the file handed out (API keys, trigger tokens) appears in
  * anything it produced — log lines at every level, output items, errors, webhook answers — and

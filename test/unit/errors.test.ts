@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /** What an APIXO error answer says, in the shapes APIXO's pages show, and the advice for it. */
 import {
 	describeErrorBody,

@@ -1,8 +1,7 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 import http from 'node:http';
 
 import { getBalance } from '../../nodes/apixo/transport';
-import { probeNode, runNode } from '../harness/n8n';
+import { probeNode, runNode } from '../../tools/engine';
 
 it('runs a node in n8n-core with the credential generic auth applied', async () => {
 	let auth: string | undefined;

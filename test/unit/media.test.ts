@@ -1,11 +1,12 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
- * Durations read from the headers of real files (made with ffmpeg, see test/fixtures/media),
+ * Durations read from the headers of real files (made with ffmpeg, see tools/simulator/media),
  * through a range reader that counts what it hands out: a few KiB, never the whole file when
  * the file is larger than the first read.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+
+import { MEDIA_DIR } from '../../tools/simulator/files';
 
 import {
 	ALL_ONES_32,
@@ -24,9 +25,9 @@ import {
 	MediaHeaderError,
 	readMediaDuration,
 	type RangeReader,
-} from '../../nodes/apixo/media';
+} from '../../nodes/apixo/mediaDuration';
 
-const MEDIA = path.resolve(__dirname, '..', 'fixtures', 'media');
+const MEDIA = MEDIA_DIR;
 
 function reader(file: Buffer, withSize = true) {
 	const stats = { reads: 0, bytes: 0 };

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * "Never pay twice" as a table: every outcome of a read and of a submit, and what the policy
  * decides — no HTTP, no n8n.

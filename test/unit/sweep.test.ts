@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The secrets sweep itself: it must find a key wherever it was collected, or its silence over
  * the other test files would mean nothing.

@@ -1,4 +1,3 @@
-/* eslint-disable -- test and tooling code runs in plain Node; the community-node rules are for code loaded by n8n */
 /**
  * The trigger's token check is constant-time: whatever is given (nothing, a prefix, a longer
  * string, the right token), exactly one timingSafeEqual runs, over two 32-byte digests — no

@@ -11,5 +11,5 @@ export async function execute(
 	items: INodeExecutionData[],
 ): Promise<INodeExecutionData[]> {
 	const balanceUsd = await getBalance.call(this, { itemIndex: 0 });
-	return items.map((_, i) => ({ json: { balanceUsd }, pairedItem: { item: i } }));
+	return items.map((_, itemIndex) => ({ json: { balanceUsd }, pairedItem: { item: itemIndex } }));
 }

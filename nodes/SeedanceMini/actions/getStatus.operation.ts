@@ -2,10 +2,11 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { getTaskStatus } from '../../apixo/transport';
-import { Batch, type Job } from './batch';
+import { Batch, type Job } from '../helpers/batch';
 import { waitOptions } from './descriptions';
-import { finishTask } from './finish';
-import { readWaitSettings } from './settings';
+import { finishTask } from '../helpers/finish';
+import { readWaitSettings } from '../helpers/settings';
+import { DEFAULT_CONCURRENCY } from '../helpers/throttle';
 
 const properties: INodeProperties[] = [
 	{
@@ -43,29 +44,29 @@ export async function execute(
 	const batch = new Batch(this);
 	const ready = new Map<number, INodeExecutionData>();
 	const jobs: Job[] = [];
-	for (let i = 0; i < items.length; i++) {
-		const raw = this.getNodeParameter('taskId', i, '') as unknown;
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const raw = this.getNodeParameter('taskId', itemIndex, '') as unknown;
 		const taskId = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
 		if (!taskId) {
 			const error = new NodeOperationError(
 				this.getNode(),
 				`Invalid taskId: must be the task ID returned by Generate (got ${JSON.stringify(raw ?? null)})`,
-				{ itemIndex: i, description: 'Nothing was sent to APIXO for this item.' },
+				{ itemIndex, description: 'Nothing was sent to APIXO for this item.' },
 			);
 			if (!this.continueOnFail()) throw error;
-			ready.set(i, batch.errorItem(error, i));
+			ready.set(itemIndex, batch.errorItem(error, itemIndex));
 			continue;
 		}
 		jobs.push({
-			itemIndex: i,
+			itemIndex,
 			run: async (signal) => {
-				batch.tasks.set(i, taskId);
+				batch.tasks.set(itemIndex, taskId);
 				const startedAt = Date.now();
 				// Look once now: a finished task needs no waiting, and createTime times the next poll.
-				const known = await getTaskStatus.call(this, taskId, { itemIndex: i, signal });
-				return await finishTask.call(this, taskId, readWaitSettings.call(this, i), {
-					itemIndex: i,
-					wait: this.getNodeParameter('waitForCompletion', i, false) as boolean,
+				const known = await getTaskStatus.call(this, taskId, { itemIndex, signal });
+				return await finishTask.call(this, taskId, readWaitSettings.call(this, itemIndex), {
+					itemIndex,
+					wait: this.getNodeParameter('waitForCompletion', itemIndex, false) as boolean,
 					startedAt,
 					signal,
 					known,
@@ -73,6 +74,8 @@ export async function execute(
 			},
 		});
 	}
-	const concurrency = jobs.length ? readWaitSettings.call(this, jobs[0].itemIndex).concurrency : 1;
+	const concurrency = jobs.length
+		? (readWaitSettings.call(this, jobs[0].itemIndex).concurrency ?? DEFAULT_CONCURRENCY)
+		: 1;
 	return await batch.run(jobs, concurrency, ready);
 }

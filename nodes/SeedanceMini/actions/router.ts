@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import * as generate from './generate.operation';
+import * as generate from './generate/generate.operation';
 import * as getBalance from './getBalance.operation';
 import * as getStatus from './getStatus.operation';
 

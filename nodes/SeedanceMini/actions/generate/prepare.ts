@@ -1,0 +1,126 @@
+/**
+ * One item, before anything is paid for: its fields checked against the API's rules, its
+ * reference media measured (header reads from the media hosts, never APIXO), its cost estimated
+ * and held to Max Cost. A problem is a NodeOperationError naming the field.
+ */
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import {
+	estimateCost,
+	isLoopbackUrl,
+	MODES,
+	referenceDurationIssues,
+	validateSubmitBody,
+	type Mode,
+	type SubmitBody,
+} from '../../../apixo/contract';
+import { nonPublicHost, nonPublicUrlIssues } from '../../../apixo/publicUrl';
+import type { PricedItem } from '../../helpers/budget';
+import {
+	measureReferences,
+	needsPreflight,
+	referenceVideoSeconds,
+	type ReferenceMedia,
+} from '../../helpers/preflight';
+import { buildBody, frameIssues, invalidItem, type ParameterReader } from './body';
+
+export interface Prepared extends PricedItem {
+	body: SubmitBody;
+	referenceMedia?: ReferenceMedia[];
+}
+
+/** What the base URL allows: only a local APIXO (a simulator) can reach this machine. */
+export interface ApiReach {
+	/** Plain-http callbacks on loopback (the real API needs public https). */
+	allowLoopbackHttp: boolean;
+	/** Reference media on private or loopback addresses. */
+	localApi: boolean;
+}
+
+export function apiReach(baseUrl: string): ApiReach {
+	return {
+		allowLoopbackHttp:
+			isLoopbackUrl(baseUrl) || !/(^|\.)apixo\.ai$/i.test(new URL(baseUrl).hostname),
+		localApi: nonPublicHost(baseUrl) !== undefined,
+	};
+}
+
+async function prepare(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	reach: ApiReach,
+): Promise<Prepared> {
+	const mode = this.getNodeParameter('mode', itemIndex, 'text-to-video') as Mode;
+	const invalid = (issues: Parameters<typeof invalidItem>[2], as: Mode = mode) =>
+		invalidItem.call(this, itemIndex, as, issues);
+	if (!MODES.includes(mode)) {
+		throw invalid(
+			[
+				{
+					path: 'input.mode',
+					message: `must be one of ${MODES.join(', ')} (got ${JSON.stringify(mode)})`,
+				},
+			],
+			'text-to-video',
+		);
+	}
+	const param: ParameterReader = (name, fallback) =>
+		this.getNodeParameter(name, itemIndex, fallback);
+	if (mode === 'first_and_last_frames') {
+		const issues = frameIssues(param);
+		if (issues.length) throw invalid(issues);
+	}
+	const validation = validateSubmitBody(buildBody(param, mode), {
+		allowLoopbackHttpCallback: reach.allowLoopbackHttp,
+	});
+	if (!validation.ok) throw invalid(validation.issues);
+	const input = validation.body.input;
+	// APIXO fetches references from the internet: reading private ones would probe this network.
+	const privateUrls = reach.localApi ? [] : nonPublicUrlIssues(input);
+	if (privateUrls.length) throw invalid(privateUrls);
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	let referenceMedia: ReferenceMedia[] | undefined;
+	if (needsPreflight(input, options.preflightMedia)) {
+		referenceMedia = await measureReferences.call(this, input, { allowNonPublic: reach.localApi });
+		const measured = new Map(referenceMedia.map((m) => [m.url, m.durationS]));
+		const issues = referenceDurationIssues(input, (url) => measured.get(url));
+		if (issues.length) throw invalid(issues);
+	}
+	const cost = estimateCost(input, referenceMedia && referenceVideoSeconds(referenceMedia));
+	const maxCost = options.maxCost;
+	if (typeof maxCost === 'number' && cost.usd > maxCost) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`Estimated cost $${cost.usd} is above Max Cost $${maxCost}`,
+			{
+				itemIndex,
+				description: `${cost.billedSeconds} s × $${cost.ratePerSecond}/s (${input.resolution}${cost.withVideoReference ? ', with video reference' : ''}). Lower the duration or resolution, or raise Max Cost. Nothing was sent to APIXO.`,
+			},
+		);
+	}
+	return {
+		itemIndex,
+		body: validation.body,
+		referenceMedia,
+		estimatedCostUsd: cost.usd,
+		costNote: cost.exact
+			? undefined
+			: `Excludes the reference videos' seconds, billed at $${cost.ratePerSecond}/s on top`,
+	};
+}
+
+/** The prepared item, or the NodeOperationError that says why it cannot be submitted. */
+export async function prepareItem(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	reach: ApiReach,
+): Promise<Prepared | NodeOperationError> {
+	try {
+		return await prepare.call(this, itemIndex, reach);
+	} catch (error) {
+		return error instanceof NodeOperationError
+			? error
+			: new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+	}
+}
