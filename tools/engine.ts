@@ -173,6 +173,8 @@ export interface RunNodeOptions {
 	continueOnFail?: boolean;
 	/** Abort to stop the execution, as n8n's "Stop execution" does. */
 	signal?: AbortSignal;
+	/** What else n8n hands the execution (e.g. its resume URL base). */
+	additionalData?: Partial<IWorkflowExecuteAdditionalData>;
 }
 
 export interface RunNodeResult {
@@ -193,8 +195,10 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	return result;
 }
 
-async function runNodeOnce(options: RunNodeOptions): Promise<RunNodeResult> {
-	await initBinaryData();
+/** The one-node workflow a test runs: the node under test, with the APIXO credential. */
+export function nodeUnderTest(
+	options: Pick<RunNodeOptions, 'node' | 'parameters' | 'continueOnFail'>,
+) {
 	const type = 'test.nodeUnderTest';
 	const nodeTypes: INodeTypes = {
 		getByName: () => options.node,
@@ -218,12 +222,26 @@ async function runNodeOnce(options: RunNodeOptions): Promise<RunNodeResult> {
 		nodeTypes,
 		active: false,
 	});
+	return { node, workflow };
+}
+
+/** Lifecycle hooks whose `done` resolves with the run when the execution ends (or parks). */
+export function runHooks(node: INode) {
 	const workflowData = { id: 'test', name: 'test', nodes: [node], connections: {} } as never;
 	const hooks = new ExecutionLifecycleHooks('manual', 'exec-1', workflowData);
 	const done = createDeferredPromise<IRun>();
 	hooks.addHandler('workflowExecuteAfter', (run) => done.resolve(run));
+	return { hooks, done };
+}
 
-	const additionalData = createAdditionalData(options.credentials ?? {}, { hooks });
+async function runNodeOnce(options: RunNodeOptions): Promise<RunNodeResult> {
+	await initBinaryData();
+	const { node, workflow } = nodeUnderTest(options);
+	const { hooks, done } = runHooks(node);
+	const additionalData = createAdditionalData(options.credentials ?? {}, {
+		hooks,
+		...options.additionalData,
+	});
 
 	const runExecutionData = createRunExecutionData({
 		executionData: {

@@ -4,8 +4,6 @@
  * the URL token, and the dedupe store of task+state pairs already claimed. Pure: the node decides
  * how to answer.
  */
-import { createHash, timingSafeEqual } from 'crypto';
-
 import {
 	callbackPayloadSchema,
 	isFinalState,
@@ -57,12 +55,7 @@ function hasProtoKey(value: unknown, depth = 0): boolean {
 	return Object.values(value).some((child) => hasProtoKey(child, depth + 1));
 }
 
-/** Constant-time token check: hashing first makes the comparison independent of length too. */
-export function tokenMatches(expected: string, given: unknown): boolean {
-	const digest = (value: string) => createHash('sha256').update(value).digest();
-	const candidate = typeof given === 'string' ? given : '';
-	return timingSafeEqual(digest(expected), digest(candidate)) && candidate.length > 0;
-}
+export { tokenMatches } from '../apixo/secrets';
 
 export const isFinal = (data: TaskData) => isFinalState(data.state);
 

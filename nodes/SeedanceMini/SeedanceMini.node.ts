@@ -3,12 +3,15 @@ import type {
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as generate from './actions/generate/generate.operation';
 import * as getStatus from './actions/getStatus.operation';
 import { router } from './actions/router';
+import { PAUSE_WEBHOOKS, resumeOnCallback } from './helpers/pause';
 
 export class SeedanceMini implements INodeType {
 	description: INodeTypeDescription = {
@@ -26,6 +29,7 @@ export class SeedanceMini implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'apixoApi', required: true }],
+		webhooks: PAUSE_WEBHOOKS,
 		properties: [
 			{
 				displayName: 'Operation',
@@ -61,5 +65,9 @@ export class SeedanceMini implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);
+	}
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await resumeOnCallback.call(this);
 	}
 }

@@ -1,5 +1,6 @@
 /** Status/callback data → the output fields both nodes emit (names are a public contract). */
 import { parseResultJson, type TaskData } from './contract';
+import { failCodeAdvice } from './errors';
 
 export interface TaskResult {
 	taskId: string;
@@ -37,4 +38,24 @@ export function toTaskResult(data: TaskData): ParsedTaskResult {
 	};
 	if (parsed && !parsed.ok) return { ok: false, result, message: parsed.message };
 	return { ok: true, result };
+}
+
+/** What is wrong with a final task, in the words a user reads (message + what to do), if anything. */
+export function taskProblem(
+	data: TaskData,
+	parsed: ParsedTaskResult,
+): { message: string; description: string } | undefined {
+	const { taskId } = data;
+	if (!parsed.ok) {
+		return {
+			message: `Task ${taskId} finished but its result could not be read: ${parsed.message}`,
+			description: `APIXO reported success, so the video may exist: run "Get Status" again later with this task ID, or contact APIXO support. Task ID: ${taskId}`,
+		};
+	}
+	if (data.state !== 'failed') return undefined;
+	const advice = failCodeAdvice(data.failCode);
+	return {
+		message: `Task ${taskId} failed: ${data.failCode ?? 'no failCode'}${data.failMsg ? ` — ${data.failMsg}` : ''}`,
+		description: `${advice.meaning}. What to do: ${advice.action}. Task ID: ${taskId}`,
+	};
 }

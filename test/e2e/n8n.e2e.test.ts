@@ -2,11 +2,11 @@
  * The packed package in a real n8n (pinned, see n8n-host.ts) against the simulator: what a user
  * who installs it from Settings → Community nodes gets.
  */
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 
+import { startCatcher, type Catcher } from '../harness/catcher';
 import { startSimulator, type Simulator } from '../../tools/simulator/server';
 import { createInstance, packPackage, type N8nInstance } from '../../tools/n8n-host/host';
 import {
@@ -40,8 +40,8 @@ const WEBHOOK_ID = '5b1f3c1e-0d0a-4d6e-9c1b-apixo0000001';
 
 let sim: Simulator;
 let n8n: N8nInstance;
-let catcher: http.Server;
-const caught: any[] = [];
+let catcher: Catcher;
+let caught: any[];
 let catcherUrl: string;
 
 const generateParams = (mode: string, extra: Record<string, unknown> = {}) => ({
@@ -55,16 +55,8 @@ const generateParams = (mode: string, extra: Record<string, unknown> = {}) => ({
 });
 
 beforeAll(async () => {
-	catcher = http.createServer((req, res) => {
-		let body = '';
-		req.on('data', (c) => (body += c));
-		req.on('end', () => {
-			caught.push(JSON.parse(body || '{}'));
-			res.end('{}');
-		});
-	});
-	await new Promise<void>((r) => catcher.listen(0, '127.0.0.1', r));
-	catcherUrl = `http://127.0.0.1:${(catcher.address() as { port: number }).port}/caught`;
+	catcher = await startCatcher();
+	({ caught, url: catcherUrl } = catcher);
 
 	sim = await startSimulator({
 		apiKeys: [KEY],
@@ -100,8 +92,7 @@ beforeAll(async () => {
 afterAll(async () => {
 	await n8n?.stop();
 	await sim?.close();
-	catcher?.closeAllConnections();
-	catcher?.close();
+	await catcher?.close();
 });
 
 describe('Seedance Mini in n8n (n8n execute)', () => {

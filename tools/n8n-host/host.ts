@@ -36,6 +36,8 @@ export interface N8nInstance {
 	execute(workflowId: string, onLine?: (line: string) => void): Promise<ExecutionResult>;
 	/** `n8n start` (webhooks of published workflows are live once this resolves). */
 	start(): Promise<void>;
+	/** Stop `n8n start` (as a SIGTERM would) and start it again on the same database. */
+	restart(): Promise<void>;
 	/**
 	 * Another n8n process on this user folder (`n8n worker`, `n8n webhook`...), resolved once its
 	 * log shows `readyText`; `stop()` stops it with the rest.
@@ -197,6 +199,13 @@ export async function createInstance(
 			};
 		},
 		async start() {
+			server = await spawnProcess('main', ['start'], 'Editor is now accessible');
+		},
+		async restart() {
+			if (server) {
+				await server.stop();
+				processes.splice(processes.indexOf(server), 1);
+			}
 			server = await spawnProcess('main', ['start'], 'Editor is now accessible');
 		},
 		spawn: spawnProcess,

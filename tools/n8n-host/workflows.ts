@@ -161,3 +161,49 @@ export const webhookNode = (
 		},
 		{ typeVersion: 2, webhookId: `hook-${webhookPath}` },
 	);
+
+/**
+ * Webhook (POST /webhook/<path>, body `{ items: [{ prompt }, …] }`) → Split Out → Seedance Mini
+ * with these parameters → HTTP Request posting every item it outputs to `catcherUrl`: the shape of
+ * a pipeline that waits in pause mode.
+ */
+export function pauseWorkflow(
+	id: string,
+	webhookPath: string,
+	parameters: Record<string, unknown>,
+	catcherUrl: string,
+) {
+	const nodes = [
+		webhookNode(webhookPath, 'onReceived'),
+		n8nNode('Split Out', 'n8n-nodes-base.splitOut', { fieldToSplitOut: 'body.items', options: {} }),
+		n8nNode('Seedance Mini', 'n8n-nodes-apixo.seedanceMini', parameters, { credentials }),
+		n8nNode(
+			'Report',
+			'n8n-nodes-base.httpRequest',
+			{
+				method: 'POST',
+				url: catcherUrl,
+				sendBody: true,
+				specifyBody: 'json',
+				jsonBody: '={{ JSON.stringify({ execution: $execution.id, item: $json }) }}',
+				options: {},
+			},
+			{ typeVersion: 4.2 },
+		),
+	];
+	const next = (from: string, to: string) => ({
+		[from]: { main: [[{ node: to, type: 'main', index: 0 }]] },
+	});
+	return {
+		id,
+		name: `Pause ${id}`,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes,
+		connections: {
+			...next('Webhook', 'Split Out'),
+			...next('Split Out', 'Seedance Mini'),
+			...next('Seedance Mini', 'Report'),
+		},
+	};
+}

@@ -72,6 +72,6 @@ export const waitOptions: INodeProperties[] = [
 		typeOptions: { minValue: 1, maxValue: 100 },
 		default: 10,
 		description:
-			'The most items submitted and waited for at once (a hard cap). Without this option the node finds your account\'s limit itself: it starts at 10, grows while APIXO accepts submits and, when APIXO answers 429 (too many tasks; nothing is created), holds every submit back for Retry-After and settles on what the account allows.',
+			"The most items submitted and waited for at once (a hard cap). Without this option the node finds your account's limit itself: it starts at 10, grows while APIXO accepts submits and, when APIXO answers 429 (too many tasks; nothing is created), holds every submit back for Retry-After and settles on what the account allows.",
 	},
 ];

@@ -6,8 +6,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { TaskData } from '../../apixo/contract';
-import { failCodeAdvice } from '../../apixo/errors';
-import { toTaskResult } from '../../apixo/result';
+import { taskProblem, toTaskResult } from '../../apixo/result';
 import { downloadVideo } from './download';
 import { waitForTask } from './wait';
 import type { WaitSettings } from './settings';
@@ -65,28 +64,13 @@ export async function finishTask(
 		...(timedOut ? { timedOut: true } : {}),
 		...options.extra,
 	};
-	if (!parsed.ok) {
-		throw taskError.call(
-			this,
-			`Task ${taskId} finished but its result could not be read: ${parsed.message}`,
-			{
-				itemIndex: options.itemIndex,
-				description: `APIXO reported success, so the video may exist: run "Get Status" again later with this task ID, or contact APIXO support. Task ID: ${taskId}`,
-				fields,
-			},
-		);
-	}
-	if (data.state === 'failed') {
-		const advice = failCodeAdvice(data.failCode);
-		throw taskError.call(
-			this,
-			`Task ${taskId} failed: ${data.failCode ?? 'no failCode'}${data.failMsg ? ` — ${data.failMsg}` : ''}`,
-			{
-				itemIndex: options.itemIndex,
-				description: `${advice.meaning}. What to do: ${advice.action}. Task ID: ${taskId}`,
-				fields,
-			},
-		);
+	const problem = taskProblem(data, parsed);
+	if (problem) {
+		throw taskError.call(this, problem.message, {
+			itemIndex: options.itemIndex,
+			description: problem.description,
+			fields,
+		});
 	}
 	if (timedOut) {
 		this.logger.warn(`Seedance Mini: stopped waiting for ${taskId} (still ${data.state})`, {

@@ -1,10 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import type { SubmitBody } from '../../../apixo/contract';
 import { CREDENTIAL_TYPE, normalizeBaseUrl, submitTask } from '../../../apixo/transport';
 import { Batch, type Job } from '../../helpers/batch';
 import { checkBudget } from '../../helpers/budget';
 import { finishTask } from '../../helpers/finish';
+import { park, parkedItem, pauseTarget, type PauseTarget } from '../../helpers/pause';
 import { readWaitSettings, type WaitSettings } from '../../helpers/settings';
 import { Throttle } from '../../helpers/throttle';
 import { apiReach, prepareItem, type Prepared } from './prepare';
@@ -12,71 +14,99 @@ import { properties } from './properties';
 
 export const description = updateDisplayOptions({ show: { operation: ['generate'] } }, properties);
 
-/** Submit one prepared item when the throttle lets it, then wait for it (or not). */
-function submitJob(this: IExecuteFunctions, batch: Batch, throttle: Throttle, item: Prepared): Job {
-	const { itemIndex } = item;
-	return {
-		itemIndex,
-		run: async (signal) => {
-			const settings = readWaitSettings.call(this, itemIndex, item.body.input.mode);
-			// A 429 created nothing: the throttle holds this and every other submit back, then
-			// sends it again — until maxWait, after which the item fails with nothing paid.
-			const { taskId } = await throttle.submit(
-				async () =>
-					await submitTask.call(this, item.body, {
-						itemIndex,
-						signal,
-						retry: { maxAttempts: 8, retry429: false },
-					}),
-				signal,
-				Date.now() + settings.poll.maxWaitMs,
-			);
-			try {
-				batch.tasks.set(itemIndex, taskId);
-				this.logger.info(`Seedance Mini: submitted task ${taskId} (item ${itemIndex})`, {
-					taskId,
-				});
-				return await afterSubmit.call(this, item, taskId, settings, signal);
-			} finally {
-				throttle.finished();
-			}
-		},
-	};
+/** Everything one item's jobs need. */
+interface Run {
+	batch: Batch;
+	throttle: Throttle;
+	item: Prepared;
+	settings: WaitSettings;
+	signal: AbortSignal;
 }
 
-/** The item's output once its task exists: at once, or after waiting for the video. */
-async function afterSubmit(
-	this: IExecuteFunctions,
-	item: Prepared,
-	taskId: string,
-	settings: WaitSettings,
-	signal: AbortSignal,
-): Promise<INodeExecutionData> {
+/**
+ * Submit when the throttle lets it: a 429 created nothing, so the throttle holds this and every
+ * other submit back and sends it again — until maxWait, after which the item fails, nothing paid.
+ * The task then counts against the concurrency until `throttle.finished()`.
+ */
+async function submitThrottled(this: IExecuteFunctions, run: Run, body: SubmitBody) {
+	const { itemIndex } = run.item;
+	const { taskId } = await run.throttle.submit(
+		async () =>
+			await submitTask.call(this, body, {
+				itemIndex,
+				signal: run.signal,
+				retry: { maxAttempts: 8, retry429: false },
+			}),
+		run.signal,
+		Date.now() + run.settings.poll.maxWaitMs,
+	);
+	run.batch.tasks.set(itemIndex, taskId);
+	this.logger.info(`Seedance Mini: submitted task ${taskId} (item ${itemIndex})`, { taskId });
+	return taskId;
+}
+
+/** What the output adds to the task's fields: the estimate and the measured references. */
+const estimateFields = (item: Prepared): IDataObject => ({
+	estimatedCostUsd: item.estimatedCostUsd,
+	...(item.costNote ? { estimatedCostNote: item.costNote } : {}),
+	...(item.referenceMedia
+		? { referenceMedia: item.referenceMedia as unknown as IDataObject[] }
+		: {}),
+});
+
+/** Poll mode (and no waiting, and callback mode): submit, then wait here if asked. */
+async function submitAndWait(this: IExecuteFunctions, run: Run): Promise<INodeExecutionData> {
+	const { item, settings, signal } = run;
 	const { itemIndex } = item;
-	const startedAt = Date.now();
-	const extra: IDataObject = {
-		estimatedCostUsd: item.estimatedCostUsd,
-		...(item.costNote ? { estimatedCostNote: item.costNote } : {}),
-		...(item.referenceMedia
-			? { referenceMedia: item.referenceMedia as unknown as IDataObject[] }
-			: {}),
-	};
-	const wait =
-		item.body.request_type === 'async' &&
-		(this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean);
-	if (!wait) {
-		return {
-			json: { taskId, requestType: item.body.request_type, ...extra },
-			pairedItem: { item: itemIndex },
-		};
+	const taskId = await submitThrottled.call(this, run, item.body);
+	try {
+		const startedAt = Date.now();
+		const wait =
+			item.body.request_type === 'async' &&
+			(this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean);
+		if (!wait) {
+			return {
+				json: { taskId, requestType: item.body.request_type, ...estimateFields(item) },
+				pairedItem: { item: itemIndex },
+			};
+		}
+		return await finishTask.call(this, taskId, settings, {
+			itemIndex,
+			wait: true,
+			startedAt,
+			signal,
+			extra: estimateFields(item),
+		});
+	} finally {
+		run.throttle.finished();
 	}
-	return await finishTask.call(this, taskId, settings, {
-		itemIndex,
-		wait: true,
-		startedAt,
-		signal,
-		extra,
-	});
+}
+
+/** Pause mode: submit with APIXO's callback on this execution's resume URL; wait elsewhere. */
+async function submitForPause(
+	this: IExecuteFunctions,
+	run: Run,
+	target: PauseTarget & { submitted: number[] },
+): Promise<INodeExecutionData> {
+	const body: SubmitBody = {
+		...run.item.body,
+		request_type: 'callback',
+		callback_url: target.callbackUrl,
+	};
+	const taskId = await submitThrottled.call(this, run, body);
+	run.throttle.finished();
+	target.submitted.push(run.item.itemIndex);
+	return parkedItem(run.item.itemIndex, taskId, estimateFields(run.item));
+}
+
+/** Wait Mode "pause" applies when the first item waits for completion in async mode. */
+function pauses(this: IExecuteFunctions, item: Prepared): boolean {
+	const { itemIndex } = item;
+	return (
+		item.body.request_type === 'async' &&
+		(this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) &&
+		this.getNodeParameter('waitMode', itemIndex, 'poll') === 'pause'
+	);
 }
 
 export async function execute(
@@ -99,17 +129,43 @@ export async function execute(
 			prepared.push(item);
 		}
 	}
+	if (!prepared.length) return await batch.run([], 1, ready);
+	const first = readWaitSettings.call(this, prepared[0].itemIndex);
 
 	// The batch budget: one free balance read, then all or nothing.
-	const budgetUsd = prepared.length
-		? (this.getNodeParameter('options', prepared[0].itemIndex, {}) as IDataObject).budgetUsd
-		: undefined;
+	const { budgetUsd } = first.options;
 	if (typeof budgetUsd === 'number') await checkBudget.call(this, prepared, budgetUsd);
 
+	const pause = pauses.call(this, prepared[0]);
+	if (pause && first.downloadVideo) {
+		throw new NodeOperationError(
+			this.getNode(),
+			'Download Video does not work with Wait Mode "Pause Until APIXO Calls Back"',
+			{
+				description:
+					'A callback must be answered within 30 s, too short to download videos. Turn Download Video off and add a Seedance Mini "Get Status" node with Download Video (or an HTTP Request node on videoUrl) after this one, or use Wait Mode "Poll". Nothing was sent to APIXO.',
+			},
+		);
+	}
+	const target = pause
+		? { ...pauseTarget.call(this, reach.allowLoopbackHttp), submitted: [] as number[] }
+		: undefined;
+
 	// Every job starts at once and waits for the throttle, which keeps the concurrency.
-	const throttle = new Throttle(
-		prepared.length ? readWaitSettings.call(this, prepared[0].itemIndex).concurrency : undefined,
-	);
-	const jobs = prepared.map((item) => submitJob.call(this, batch, throttle, item));
-	return await batch.run(jobs, Math.max(1, jobs.length), ready);
+	const throttle = new Throttle(first.concurrency);
+	const jobs: Job[] = prepared.map((item) => ({
+		itemIndex: item.itemIndex,
+		run: async (signal) => {
+			const settings = readWaitSettings.call(this, item.itemIndex, item.body.input.mode);
+			const run: Run = { batch, throttle, item, settings, signal };
+			return target
+				? await submitForPause.call(this, run, target)
+				: await submitAndWait.call(this, run);
+		},
+	}));
+	const output = await batch.run(jobs, jobs.length, ready);
+	if (!target) return output;
+	const { secret, submitted } = target;
+	const until = new Date(Date.now() + first.poll.maxWaitMs);
+	return await park.call(this, output, { secret, submitted }, until);
 }

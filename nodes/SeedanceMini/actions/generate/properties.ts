@@ -177,6 +177,28 @@ export const properties: INodeProperties[] = [
 		displayOptions: { show: { requestType: ['async'] } },
 	},
 	{
+		displayName: 'Wait Mode',
+		name: 'waitMode',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Poll (Keep the Execution Running)',
+				value: 'poll',
+				description:
+					'Check the tasks on APIXO until they finish; the execution runs the whole time',
+			},
+			{
+				name: 'Pause Until APIXO Calls Back',
+				value: 'pause',
+				description:
+					"The execution sleeps in n8n's database until APIXO calls back (nothing held in memory, survives restarts). Needs n8n reachable on a public https WEBHOOK_URL. Failed tasks come out as items with an error field.",
+			},
+		],
+		default: 'poll',
+		displayOptions: { show: { requestType: ['async'], waitForCompletion: [true] } },
+	},
+	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',

@@ -1,0 +1,252 @@
+/**
+ * Pause mode in a real n8n (the pinned line, or N8N_E2E_VERSION): the execution is stored as
+ * waiting while APIXO (the simulator) renders, survives a restart of n8n, resumes once when
+ * the last task is final, ignores forged callbacks, can be stopped, and at Max Wait comes out
+ * with every task ID. A workflow: Webhook → Split Out → Seedance Mini (pause) → Report.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync } from 'node:fs';
+
+import {
+	createInstance,
+	N8N_VERSION,
+	packPackage,
+	type N8nInstance,
+} from '../../tools/n8n-host/host';
+import { apixoCredential, pauseWorkflow } from '../../tools/n8n-host/workflows';
+import { startSimulator, type Simulator } from '../../tools/simulator/server';
+import { eventually, startCatcher, type Catcher } from '../harness/catcher';
+
+const KEY = 'sk-e2e-pause-SECRET-2718';
+/** n8n ≥ 2.16 puts a signature token in resume URLs and refuses calls without it. */
+const [major, minor] = N8N_VERSION.split('.').map(Number);
+const signsResumeUrls = major > 2 || (major === 2 && minor >= 16);
+const PAUSE = (options: Record<string, unknown> = {}) => ({
+	operation: 'generate',
+	mode: 'text-to-video',
+	prompt: '={{ $json.prompt }}',
+	resolution: '480p',
+	duration: 4,
+	waitForCompletion: true,
+	waitMode: 'pause',
+	options: { maxWait: 600, ...options },
+});
+
+let sim: Simulator;
+let n8n: N8nInstance;
+let catcher: Catcher;
+
+beforeAll(async () => {
+	catcher = await startCatcher();
+	sim = await startSimulator({
+		apiKeys: [KEY],
+		timing: { pendingMs: 1000, processingMs: 2000 },
+		resultBytes: 1024,
+		// APIXO redelivers a callback that got no 200, 3 times with increasing delays.
+		callback: { retryDelaysMs: [2000, 4000, 8000] },
+	});
+	const tarball = await packPackage(mkdtempSync(path.join(os.tmpdir(), 'apixo-pack-')));
+	n8n = await createInstance(tarball);
+	await n8n.importCredentials([apixoCredential(sim.baseUrl, KEY)]);
+	await n8n.importWorkflows([
+		pauseWorkflow('pause-main', 'pause-main', PAUSE(), catcher.url),
+		pauseWorkflow('pause-short', 'pause-short', PAUSE({ maxWait: 3 }), catcher.url),
+		pauseWorkflow('pause-download', 'pause-download', PAUSE({ downloadVideo: true }), catcher.url),
+	]);
+	for (const id of ['pause-main', 'pause-short', 'pause-download']) {
+		const published = await n8n.cli(['publish:workflow', `--id=${id}`]);
+		if (published.code !== 0) throw new Error(`publish ${id}: ${published.stderr}`);
+	}
+	await n8n.start();
+}, 15 * 60_000);
+
+afterAll(async () => {
+	await n8n?.stop();
+	await sim?.close();
+	await catcher?.close();
+});
+
+beforeEach(() => sim.reset());
+
+/** Start a workflow through its webhook (retried while n8n registers it after a start). */
+async function trigger(webhookPath: string, prompts: string[]) {
+	const body = JSON.stringify({ items: prompts.map((prompt) => ({ prompt })) });
+	let status = 0;
+	await eventually(async () => {
+		const answer = await fetch(`${n8n.baseUrl}/webhook/${webhookPath}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body,
+		});
+		status = answer.status;
+		return status !== 404;
+	}, 20_000);
+	expect(status).toBe(200);
+}
+
+/** The newest execution of a workflow, as n8n's REST API lists it. */
+async function latestExecution(workflowId: string) {
+	const list = await n8n.rest('GET', '/rest/executions?limit=50');
+	return (list.json.data.results as Array<{ id: string; workflowId: string; status: string }>).find(
+		(execution) => execution.workflowId === workflowId,
+	);
+}
+
+const statusOf = async (id: string) =>
+	(await n8n.rest('GET', `/rest/executions/${id}`)).json.data?.status as string | undefined;
+
+const reportsOf = (executionId: string) =>
+	catcher.caught.filter((report) => String(report.execution) === executionId);
+
+const callbackUrls = () =>
+	sim.requests
+		.filter((r) => r.endpoint === 'submit')
+		.map((r) => String((r.body as { callback_url: string }).callback_url));
+
+it('waits as "waiting" while APIXO renders, then resumes once with every item of a batch of 20', async () => {
+	// One task finishes at once: its callback may come before n8n stored the wait (409, redelivered).
+	sim.planNextTasks({ pendingMs: 0, processingMs: 0 });
+	const prompts = Array.from({ length: 20 }, (_, n) => `fox number ${n}`);
+	await trigger('pause-main', prompts);
+	let execution = await latestExecution('pause-main');
+	expect(
+		await eventually(
+			async () => (execution = await latestExecution('pause-main'))?.status === 'waiting',
+		),
+	).toBe(true);
+	expect(callbackUrls()).toHaveLength(20);
+	for (const url of callbackUrls()) {
+		expect(url).toContain(`/webhook-waiting/${execution!.id}/`);
+		// Newer lines sign resume URLs: the signature must travel with the callback.
+		if (signsResumeUrls)
+			expect(new URL(url).searchParams.get('signature')).toMatch(/^[0-9a-f]{64}$/);
+	}
+
+	expect(await eventually(async () => (await statusOf(execution!.id)) === 'success', 60_000)).toBe(
+		true,
+	);
+	const reports = reportsOf(execution!.id);
+	expect(reports.map((r) => r.item.taskId).sort()).toEqual([...sim.tasks.keys()].sort());
+	expect(reports.every((r) => r.item.state === 'success' && r.item.videoUrl)).toBe(true);
+	expect(reports.every((r) => r.item.timedOut === undefined)).toBe(true);
+	const order = [...sim.tasks.keys()];
+	const t0 = sim.requests[0].receivedAt;
+	console.log(
+		sim.requests
+			.filter((r) => r.endpoint === 'status')
+			.map(
+				(r) =>
+					`${r.receivedAt - t0}:${order.indexOf(r.taskId!)}:${(r.responseBody as any)?.data?.state}`,
+			)
+			.join(' '),
+	);
+	console.log(
+		sim.deliveries.map((d) => `${d.at - t0}:${order.indexOf(d.taskId)}:${d.status}`).join(' '),
+	);
+	// A callback is a prompt: the tasks were re-read, at most 2 reads a task on average.
+	expect(sim.count('status') / 20).toBeLessThanOrEqual(2);
+	// Nothing but 200 and 409 (early, or after the resume) reached APIXO.
+	expect(sim.deliveries.every((d) => d.status === 200 || d.status === 409)).toBe(true);
+}, 120_000);
+
+it('survives a restart of n8n in the middle of the wait', async () => {
+	sim.planNextTasks({ pendingMs: 1000, processingMs: 25_000 });
+	await trigger('pause-main', ['a slow fox']);
+	let execution: Awaited<ReturnType<typeof latestExecution>>;
+	expect(
+		await eventually(
+			async () => (execution = await latestExecution('pause-main'))?.status === 'waiting',
+		),
+	).toBe(true);
+	await n8n.restart();
+	expect(await statusOf(execution!.id)).toBe('waiting');
+	expect(await eventually(async () => (await statusOf(execution!.id)) === 'success', 90_000)).toBe(
+		true,
+	);
+	expect(reportsOf(execution!.id)).toHaveLength(1);
+	expect(reportsOf(execution!.id)[0].item.state).toBe('success');
+}, 240_000);
+
+it('a callback without the batch secret changes nothing and calls no API', async () => {
+	sim.planNextTasks({ outcome: 'stuck' });
+	await trigger('pause-main', ['a stuck fox']);
+	let execution: Awaited<ReturnType<typeof latestExecution>>;
+	expect(
+		await eventually(
+			async () => (execution = await latestExecution('pause-main'))?.status === 'waiting',
+		),
+	).toBe(true);
+	const [url] = callbackUrls();
+	const forged = new URL(url);
+	forged.searchParams.delete('apixo_key');
+	const [taskId] = sim.tasks.keys();
+	const answer = await fetch(forged, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({
+			code: 200,
+			data: {
+				taskId,
+				state: 'success',
+				resultJson: '{"resultUrls":["https://evil.example/x.mp4"]}',
+			},
+		}),
+	});
+	// 200 (acknowledged, ignored); newer n8n lines refuse an unsigned resume URL with 401 first.
+	expect([200, 401]).toContain(answer.status);
+	expect(sim.count('status')).toBe(0);
+	expect(await statusOf(execution!.id)).toBe('waiting');
+	await n8n.rest('POST', `/rest/executions/${execution!.id}/stop`);
+});
+
+it('Stop while waiting cancels it: nothing runs later, a late callback gets 409', async () => {
+	sim.planNextTasks({ outcome: 'stuck' });
+	await trigger('pause-main', ['a fox to stop']);
+	let execution: Awaited<ReturnType<typeof latestExecution>>;
+	expect(
+		await eventually(
+			async () => (execution = await latestExecution('pause-main'))?.status === 'waiting',
+		),
+	).toBe(true);
+	const stopped = await n8n.rest('POST', `/rest/executions/${execution!.id}/stop`);
+	expect(stopped.status).toBe(200);
+	expect(await eventually(async () => (await statusOf(execution!.id)) === 'canceled')).toBe(true);
+	const [taskId] = sim.tasks.keys();
+	sim.setTaskPlan(taskId, { pendingMs: 0, processingMs: 0 });
+	await eventually(() => sim.deliveries.length > 0);
+	expect(sim.deliveries[0].status).toBe(409);
+	await new Promise((resolve) => setTimeout(resolve, 1000));
+	expect(reportsOf(execution!.id)).toEqual([]);
+});
+
+it('Max Wait reached: the execution resumes with every taskId, timedOut and its last state', async () => {
+	sim.planNextTasks({ outcome: 'stuck' }, { outcome: 'stuck' });
+	await trigger('pause-short', ['a fox that never ends', 'a crow that never ends']);
+	let execution: Awaited<ReturnType<typeof latestExecution>>;
+	expect(
+		await eventually(
+			async () => (execution = await latestExecution('pause-short'))?.status === 'waiting',
+		),
+	).toBe(true);
+	// n8n's WaitTracker looks every 60 s.
+	expect(await eventually(async () => (await statusOf(execution!.id)) === 'success', 100_000)).toBe(
+		true,
+	);
+	const reports = reportsOf(execution!.id);
+	expect(reports.map((r) => r.item.taskId).sort()).toEqual([...sim.tasks.keys()].sort());
+	expect(reports.every((r) => r.item.timedOut === true && r.item.state === 'pending')).toBe(true);
+}, 180_000);
+
+it('Download Video with pause is refused before anything is sent', async () => {
+	await trigger('pause-download', ['a fox']);
+	let execution: Awaited<ReturnType<typeof latestExecution>>;
+	expect(
+		await eventually(
+			async () => (execution = await latestExecution('pause-download'))?.status === 'error',
+		),
+	).toBe(true);
+	expect(sim.count('submit')).toBe(0);
+	const data = await n8n.rest('GET', `/rest/executions/${execution!.id}`);
+	expect(JSON.stringify(data.json)).toContain('Download Video does not work with Wait Mode');
+});
