@@ -45,7 +45,7 @@ export const DOWNLOAD_WORKFLOWS = [
 
 // Memory of the n8n process, from /proc (Linux): VmHWM is the peak, reset by clear_refs 5.
 
-const statusKb = (pid: number, field: 'VmRSS' | 'VmHWM') => {
+export const statusKb = (pid: number, field: 'VmRSS' | 'VmHWM') => {
 	const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(
 		new RegExp(`${field}:\\s+(\\d+) kB`),
 	);
@@ -53,7 +53,7 @@ const statusKb = (pid: number, field: 'VmRSS' | 'VmHWM') => {
 	return Number(match[1]);
 };
 
-async function peakGrowthMb(pid: number, run: () => Promise<void>): Promise<number> {
+export async function peakGrowthMb(pid: number, run: () => Promise<void>): Promise<number> {
 	(global as { gc?: () => void }).gc?.();
 	await new Promise((r) => setTimeout(r, 500)); // let the process settle after the last run
 	const before = statusKb(pid, 'VmRSS');

@@ -3,7 +3,8 @@
  * - the memory of the n8n process while Seedance Mini downloads a result video, against n8n's
  *   own HTTP Request node downloading the same file;
  * - callbacks per second and acknowledgement latency of the APIXO Trigger, against n8n's own
- *   Webhook node, under the same load generator (autocannon, bounded request count).
+ *   Webhook node, under the same load generator (autocannon, bounded request count);
+ * - waiting for 50 renders in poll mode vs pause mode.
  * This file sets the n8n up (simulator, packed package, credential, published workflows); each
  * figure's workflows and measurement are in ./n8n-download and ./n8n-trigger.
  */
@@ -17,10 +18,11 @@ import { onCleanup } from '../../tools/cleanup';
 import { startSimulator } from '../../tools/simulator/server';
 import { DOWNLOAD_WORKFLOWS, downloadFigures } from './n8n-download';
 import { TRIGGER_WORKFLOWS, triggerFigures } from './n8n-trigger';
+import { WAIT_WORKFLOWS, waitFigures } from './n8n-wait';
 import type { Figure } from './report';
 
 const KEY = 'sk-bench-SECRET-0003';
-const WORKFLOWS = [...DOWNLOAD_WORKFLOWS, ...TRIGGER_WORKFLOWS];
+const WORKFLOWS = [...DOWNLOAD_WORKFLOWS, ...TRIGGER_WORKFLOWS, ...WAIT_WORKFLOWS];
 
 export async function n8nFigures(log: (line: string) => void): Promise<Figure[]> {
 	const sim = await startSimulator({ apiKeys: [KEY], timing: { pendingMs: 50, processingMs: 50 } });
@@ -39,7 +41,11 @@ export async function n8nFigures(log: (line: string) => void): Promise<Figure[]>
 		}
 		await n8n.start();
 		log(`n8n ${N8N_VERSION} started (pid ${n8n.pid()}), filesystem binary-data mode`);
-		return [...(await downloadFigures(n8n, sim, log)), ...(await triggerFigures(n8n, log))];
+		return [
+			...(await downloadFigures(n8n, sim, log)),
+			...(await triggerFigures(n8n, log)),
+			...(await waitFigures(n8n, sim, log)),
+		];
 	} finally {
 		await n8n.stop();
 		await closeSim();

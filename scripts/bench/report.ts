@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export interface Figure {
-	group: 'batch' | 'polling' | 'download' | 'validation' | 'trigger';
+	group: 'batch' | 'polling' | 'download' | 'validation' | 'trigger' | 'waiting';
 	name: string;
 	/** The ratio (or figure) the goal is about. */
 	value: number;
@@ -43,6 +43,11 @@ const GROUPS: Record<Figure['group'], { title: string; meaning: string }> = {
 		title: '5. Trigger throughput (real n8n)',
 		meaning:
 			'The APIXO Trigger takes callbacks about as fast as n8n’s own Webhook node, with the acknowledgement APIXO waits for well under 100 ms.',
+	},
+	waiting: {
+		title: '6. Waiting for renders: poll vs pause (real n8n)',
+		meaning:
+			'In pause mode an execution waiting for APIXO sleeps in n8n’s database: nothing runs and nothing is held in memory, and the results come as soon as APIXO calls back — no later than polling would find them.',
 	},
 };
 

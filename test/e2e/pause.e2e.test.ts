@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 
 import {
 	createInstance,
@@ -14,7 +14,7 @@ import {
 	packPackage,
 	type N8nInstance,
 } from '../../tools/n8n-host/host';
-import { apixoCredential, pauseWorkflow } from '../../tools/n8n-host/workflows';
+import { apixoCredential, exampleWorkflows, pauseWorkflow } from '../../tools/n8n-host/workflows';
 import { startSimulator, type Simulator } from '../../tools/simulator/server';
 import { eventually, startCatcher, type Catcher } from '../harness/catcher';
 
@@ -32,6 +32,8 @@ const PAUSE = (options: Record<string, unknown> = {}) => ({
 	waitMode: 'pause',
 	options: { maxWait: 600, ...options },
 });
+
+const [EXAMPLE] = exampleWorkflows('px-').filter((w) => w.file === 'pause-until-callback.json');
 
 let sim: Simulator;
 let n8n: N8nInstance;
@@ -53,8 +55,9 @@ beforeAll(async () => {
 		pauseWorkflow('pause-main', 'pause-main', PAUSE(), catcher.url),
 		pauseWorkflow('pause-short', 'pause-short', PAUSE({ maxWait: 3 }), catcher.url),
 		pauseWorkflow('pause-download', 'pause-download', PAUSE({ downloadVideo: true }), catcher.url),
+		EXAMPLE,
 	]);
-	for (const id of ['pause-main', 'pause-short', 'pause-download']) {
+	for (const id of ['pause-main', 'pause-short', 'pause-download', EXAMPLE.id]) {
 		const published = await n8n.cli(['publish:workflow', `--id=${id}`]);
 		if (published.code !== 0) throw new Error(`publish ${id}: ${published.stderr}`);
 	}
@@ -250,3 +253,21 @@ it('Download Video with pause is refused before anything is sent', async () => {
 	const data = await n8n.rest('GET', `/rest/executions/${execution!.id}`);
 	expect(JSON.stringify(data.json)).toContain('Download Video does not work with Wait Mode');
 });
+
+it('the example (examples/pause-until-callback.json) runs: pause, then Get Status downloads, files saved', async () => {
+	const answer = await fetch(`${n8n.baseUrl}/webhook/apixo-pause-example`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ prompts: [{ prompt: 'a paper boat' }, { prompt: 'a paper plane' }] }),
+	});
+	expect(answer.status).toBe(200);
+	expect(
+		await eventually(async () => (await latestExecution(EXAMPLE.id))?.status === 'success', 60_000),
+	).toBe(true);
+	expect(sim.tasks.size).toBe(2);
+	for (const taskId of sim.tasks.keys()) {
+		const file = path.join(n8n.userFolder, `${taskId}.mp4`);
+		expect(existsSync(file)).toBe(true);
+		expect(statSync(file).size).toBe(1024);
+	}
+}, 120_000);

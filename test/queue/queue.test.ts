@@ -20,6 +20,7 @@ import {
 	CREDENTIAL_ID,
 	n8nNode,
 	pairWorkflow,
+	pauseWorkflow,
 	triggerWorkflow,
 	webhookNode,
 } from '../../tools/n8n-host/workflows';
@@ -112,6 +113,20 @@ beforeAll(async () => {
 			'queueDownload',
 			webhookNode('download', 'lastNode', 'firstEntryBinary'),
 			generate({ downloadVideo: true }),
+		),
+		pauseWorkflow(
+			'queuePause',
+			'pause',
+			{
+				operation: 'generate',
+				mode: 'text-to-video',
+				prompt: '={{ $json.prompt }}',
+				duration: 4,
+				waitForCompletion: true,
+				waitMode: 'pause',
+				options: { maxWait: 600 },
+			},
+			`http://127.0.0.1:${port}/`,
 		),
 		triggerWorkflow(
 			'queueCallback',
@@ -294,3 +309,48 @@ it('downloadVideo works with the queue-mode binary-data setting (database)', asy
 	expect(bytes.length).toBe(RESULT_BYTES);
 	expect(bytes.subarray(4, 8).toString()).toBe('ftyp');
 }, 120_000);
+
+it('pause mode: the callback reaches the webhook processor and the resumed execution runs on a worker', async () => {
+	const before = workerOf();
+	expect(
+		(
+			await post(hook('pause'), {
+				items: [{ prompt: 'queue pause a' }, { prompt: 'queue pause b' }],
+			})
+		).status,
+	).toBe(200);
+	let executionId: string | undefined;
+	await until(() => {
+		executionId = [...workerOf().keys()].find((id) => !before.has(id));
+		return executionId !== undefined && sim.count('submit') >= 2;
+	}, 30_000);
+	expect(executionId).toBeDefined();
+	const callbackUrls = sim.requests
+		.filter((r) => r.endpoint === 'submit')
+		.map((r) => String((r.body as { callback_url: string }).callback_url));
+	for (const url of callbackUrls)
+		expect(url.startsWith(`http://127.0.0.1:${webhookPort}/webhook-waiting/${executionId}/`)).toBe(
+			true,
+		);
+	let status = '';
+	await until(async () => {
+		status = (await n8n.rest('GET', `/rest/executions/${executionId}`)).json?.data?.status ?? '';
+		return status === 'waiting';
+	}, 30_000);
+	expect(status).toBe('waiting');
+
+	const reports = () => caught.filter((c) => String(c.execution) === executionId);
+	await until(() => reports().length === 2, 60_000);
+	expect(reports().map((r) => r.item.state)).toEqual(['success', 'success']);
+	// Resumed by the webhook processor's call, run on a worker: the worker log names it twice.
+	const startedOnWorkers = workers.flatMap((worker) =>
+		[...worker.logs().matchAll(/Worker started execution (\d+)/g)]
+			.filter((match) => match[1] === executionId)
+			.map(() => worker.name),
+	);
+	expect(startedOnWorkers.length).toBeGreaterThanOrEqual(2);
+	expect(webhookProcess.logs()).not.toMatch(/Error in handling webhook request.*webhook-waiting/);
+	recordFigures('queue mode', {
+		'pause mode: runs of the execution on workers (submit, then resume)': startedOnWorkers.length,
+	});
+}, 180_000);
