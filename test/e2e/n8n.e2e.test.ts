@@ -10,6 +10,7 @@ import { startCatcher, type Catcher } from '../harness/catcher';
 import { startSimulator, type Simulator } from '../../tools/simulator/server';
 import { createInstance, packPackage, type N8nInstance } from '../../tools/n8n-host/host';
 import {
+	CREDENTIAL_ID,
 	apixoCredential,
 	exampleWorkflows,
 	generateWorkflow,
@@ -224,7 +225,12 @@ describe('APIXO Trigger in a running n8n', () => {
 		const test = async (apiKey: string) =>
 			(
 				await n8n.rest('POST', '/rest/credentials/test', {
-					credentials: { name: 'APIXO', type: 'apixoApi', data: { apiKey, baseUrl: sim.baseUrl } },
+					credentials: {
+						id: CREDENTIAL_ID,
+						name: 'APIXO',
+						type: 'apixoApi',
+						data: { apiKey, baseUrl: sim.baseUrl },
+					},
 				})
 			).json.data;
 		expect(await test(KEY)).toMatchObject({ status: 'OK' });

@@ -133,20 +133,6 @@ it('waits as "waiting" while APIXO renders, then resumes once with every item of
 	expect(reports.map((r) => r.item.taskId).sort()).toEqual([...sim.tasks.keys()].sort());
 	expect(reports.every((r) => r.item.state === 'success' && r.item.videoUrl)).toBe(true);
 	expect(reports.every((r) => r.item.timedOut === undefined)).toBe(true);
-	const order = [...sim.tasks.keys()];
-	const t0 = sim.requests[0].receivedAt;
-	console.log(
-		sim.requests
-			.filter((r) => r.endpoint === 'status')
-			.map(
-				(r) =>
-					`${r.receivedAt - t0}:${order.indexOf(r.taskId!)}:${(r.responseBody as any)?.data?.state}`,
-			)
-			.join(' '),
-	);
-	console.log(
-		sim.deliveries.map((d) => `${d.at - t0}:${order.indexOf(d.taskId)}:${d.status}`).join(' '),
-	);
 	// A callback is a prompt: the tasks were re-read, at most 2 reads a task on average.
 	expect(sim.count('status') / 20).toBeLessThanOrEqual(2);
 	// Nothing but 200 and 409 (early, or after the resume) reached APIXO.

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { getTaskStatus } from '../../apixo/transport';
-import { Batch, type Job } from '../helpers/batch';
+import { Batch, continuesOnFail, type Job } from '../helpers/batch';
 import { waitOptions } from './descriptions';
 import { finishTask } from '../helpers/finish';
 import { readWaitSettings } from '../helpers/settings';
@@ -53,7 +53,7 @@ export async function execute(
 				`Invalid taskId: must be the task ID returned by Generate (got ${JSON.stringify(raw ?? null)})`,
 				{ itemIndex, description: 'Nothing was sent to APIXO for this item.' },
 			);
-			if (!this.continueOnFail()) throw error;
+			if (!continuesOnFail(this)) throw error;
 			ready.set(itemIndex, batch.errorItem(error, itemIndex));
 			continue;
 		}

@@ -7,6 +7,16 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+/**
+ * Whether a failing item becomes an error item instead of stopping the node: Continue On Fail,
+ * or the node running as an AI Agent's tool — the model should read the error and fix its
+ * arguments, where n8n up to 2.23 would end the whole execution on a tool's error.
+ */
+export function continuesOnFail(ctx: IExecuteFunctions): boolean {
+	const node = ctx.getNode() as { type: string; rewireOutputLogTo?: string };
+	return ctx.continueOnFail() || node.type.endsWith('Tool') || node.rewireOutputLogTo === 'ai_tool';
+}
+
 export interface Job {
 	itemIndex: number;
 	run: (signal: AbortSignal) => Promise<INodeExecutionData>;
@@ -66,7 +76,7 @@ export class Batch {
 		concurrency: number,
 		ready: Map<number, INodeExecutionData> = new Map(),
 	): Promise<INodeExecutionData[]> {
-		const continueOnFail = this.ctx.continueOnFail();
+		const continueOnFail = continuesOnFail(this.ctx);
 		let firstFailure: { error: Error; itemIndex: number } | undefined;
 		// Listen on the execution's signal only while jobs run: in a loop the node runs many times
 		// in one execution, and each run's listener would otherwise stay until the execution ends.

@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import type { SubmitBody } from '../../../apixo/contract';
 import { CREDENTIAL_TYPE, normalizeBaseUrl, submitTask } from '../../../apixo/transport';
-import { Batch, type Job } from '../../helpers/batch';
+import { Batch, continuesOnFail, type Job } from '../../helpers/batch';
 import { checkBudget } from '../../helpers/budget';
 import { finishTask } from '../../helpers/finish';
 import { park, parkedItem, pauseTarget, type PauseTarget } from '../../helpers/pause';
@@ -123,7 +123,7 @@ export async function execute(
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const item = await prepareItem.call(this, itemIndex, reach);
 		if (item instanceof NodeOperationError) {
-			if (!this.continueOnFail()) throw item;
+			if (!continuesOnFail(this)) throw item;
 			ready.set(itemIndex, batch.errorItem(item, itemIndex));
 		} else {
 			prepared.push(item);
