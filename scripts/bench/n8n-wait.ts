@@ -181,7 +181,7 @@ export async function waitFigures(
 			name: 'n8n peak memory above idle, submit to last result',
 			value: round(pause.peakGrowthMb, 1),
 			unit: 'MB (pause)',
-			detail: `pause +${pause.peakGrowthMb.toFixed(1)} MB, poll +${poll.peakGrowthMb.toFixed(1)} MB (VmHWM; pause's peak is the burst of 50 resumes when the callbacks arrive together)`,
+			detail: `pause +${pause.peakGrowthMb.toFixed(1)} MB, poll +${poll.peakGrowthMb.toFixed(1)} MB (VmHWM, over the submits, the wait and the results)`,
 		},
 		{
 			group: 'waiting',

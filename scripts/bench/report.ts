@@ -47,7 +47,7 @@ const GROUPS: Record<Figure['group'], { title: string; meaning: string }> = {
 	waiting: {
 		title: '6. Waiting for renders: poll vs pause (real n8n)',
 		meaning:
-			'In pause mode an execution waiting for APIXO sleeps in n8n’s database: nothing runs and nothing is held in memory, and the results come as soon as APIXO calls back — no later than polling would find them.',
+			'In pause mode an execution waiting for APIXO sleeps in n8n’s database: nothing runs while the videos render, and the results come as soon as APIXO calls back — no later than polling would find them. The memory figures are a few MB either way at this scale and move between runs (V8 reuses its heap; poll runs first).',
 	},
 };
 
