@@ -136,7 +136,7 @@ export async function startWaitingN8n(
 					query: Object.fromEntries(url.searchParams),
 					headers: req.headers,
 				} as never,
-				httpResponse: res as never,
+				httpResponse: expressLike(res) as never,
 			}),
 			'webhook',
 			{
@@ -150,6 +150,9 @@ export async function startWaitingN8n(
 			data,
 		);
 		const response = (await stored.node.webhook!.call(context)) as IWebhookResponseData;
+		// The node answered itself (res.status().json()).
+		if (response.noWebhookResponse)
+			return execution.calls.push({ status: res.statusCode, body: undefined });
 		if (!response.workflowData) return send(200, response.webhookResponse ?? {});
 		// ActiveExecutions.add with requireStatus 'waiting': only one resume wins.
 		if (execution.status !== 'waiting')
@@ -215,6 +218,22 @@ export async function startWaitingN8n(
 			await closed;
 		},
 	};
+}
+
+/** The bit of Express's response a node uses to answer by itself. */
+function expressLike(res: http.ServerResponse) {
+	const response = {
+		status(code: number) {
+			res.statusCode = code;
+			return response;
+		},
+		json(body: unknown) {
+			res.setHeader('content-type', 'application/json');
+			res.end(JSON.stringify(body));
+			return response;
+		},
+	};
+	return response;
 }
 
 /** The query parameters of a URL, for checks on callback URLs. */

@@ -192,14 +192,30 @@ describe('callbacks are only prompts', () => {
 		expect(execution.status).toBe('waiting');
 	});
 
-	it('APIXO failing while a callback is handled: acknowledged, never thrown, the execution waits on', async () => {
+	it('APIXO failing while a callback is handled: 503 (APIXO delivers again), never thrown, the execution waits on', async () => {
 		sim.inject({ endpoint: 'status', kind: 'http', status: 500, times: Infinity });
 		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(1) });
-		await until(() => sim.deliveries.length >= 1);
-		await until(() => execution.calls.some((c) => c.status === 200));
-		expect(execution.calls.every((c) => c.status < 500)).toBe(true);
+		await until(() => sim.deliveries.length >= 2);
+		expect(sim.deliveries.slice(0, 2).map((d) => d.status)).toEqual([503, 503]);
+		expect(execution.calls.every((c) => c.status === 503)).toBe(true);
 		expect(execution.status).toBe('waiting');
 	});
+
+	it("APIXO hanging while a callback is handled: answered within APIXO's 30 s", async () => {
+		sim.planNextTasks({ pendingMs: 0, processingMs: 0 });
+		sim.inject({ endpoint: 'status', kind: 'hang', times: Infinity });
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(1) });
+		const [submit] = sim.requests.filter((r) => r.endpoint === 'submit');
+		const started = Date.now();
+		const answer = await fetch(String((submit.body as IDataObject).callback_url), {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: '{}',
+		});
+		expect(answer.status).toBe(503);
+		expect(Date.now() - started).toBeLessThan(30_000);
+		expect(execution.status).toBe('waiting');
+	}, 60_000);
 });
 
 describe('refused before anything is submitted', () => {

@@ -43,8 +43,12 @@ export const PAUSE_WEBHOOKS: IWebhookDescription[] = [
 const CONTEXT_KEY = 'apixoPause';
 /** The query parameter that carries it in the callback URL. */
 const SECRET_PARAM = 'apixo_key';
-/** A callback must be answered within APIXO's 30 s: the re-reads stop well before. */
-const CHECK_BUDGET_MS = 20_000;
+/** APIXO waits 30 s for an answer: every callback is answered within this. */
+const ANSWER_WITHIN_MS = 25_000;
+/** A decision whose turn comes later than this before the answer is due is not started. */
+const MIN_CHECK_MS = 5_000;
+/** One status read's timeout (it is also cut to what is left of the answer's time). */
+const READ_TIMEOUT_MS = 8_000;
 /** After the newest task, the rest are read this many at a time. */
 const READS_AT_ONCE = 8;
 
@@ -134,32 +138,45 @@ export async function park(
 const deciding = new Map<string, Promise<unknown>>();
 const resumed = new Set<string>();
 
+/** What one look at the batch found. */
+type Decision = { items: INodeExecutionData[] } | 'running' | 'unreadable';
+
 /**
  * A callback for a parked batch. Never throws (n8n would resume the execution with empty
  * data): anything unexpected is logged and acknowledged, and the execution keeps waiting.
+ * When APIXO could not be read in time, the answer is 503, so that APIXO delivers again later.
  */
 export async function resumeOnCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const acknowledge: IWebhookResponseData = { webhookResponse: { received: true } };
 	const executionId = this.getExecutionId();
+	const answerBy = Date.now() + ANSWER_WITHIN_MS;
+	const tryAgain = (): IWebhookResponseData => {
+		this.getResponseObject().status(503).json({ received: false, retry: true });
+		return { noWebhookResponse: true };
+	};
 	try {
 		const batch = storedBatch.call(this);
 		if (!batch) return acknowledge;
 		// One decision at a time: callbacks that arrive together wait their turn, so the batch
 		// is read in full once, by the first that finds the newest task final.
-		const turn = (deciding.get(executionId) ?? Promise.resolve()).then(async () => {
-			if (resumed.has(executionId)) return undefined;
-			const items = await finishedBatch.call(this, batch.submitted);
-			// Marked before the next turn starts: the callbacks queued behind this one just ack.
-			if (items) remember(executionId);
-			return items;
-		});
+		const turn = (deciding.get(executionId) ?? Promise.resolve()).then(
+			async (): Promise<Decision> => {
+				if (resumed.has(executionId)) return 'running';
+				if (Date.now() > answerBy - MIN_CHECK_MS) return 'unreadable';
+				const decision = await finishedBatch.call(this, batch.submitted, answerBy - 1000);
+				// Marked before the next turn starts: the callbacks queued behind this one just ack.
+				if (typeof decision === 'object') remember(executionId);
+				return decision;
+			},
+		);
 		const settled = turn.catch(() => undefined);
 		deciding.set(executionId, settled);
-		const items = await turn.finally(() => {
+		const decision = await turn.finally(() => {
 			if (deciding.get(executionId) === settled) deciding.delete(executionId);
 		});
-		if (!items) return acknowledge;
-		return { ...acknowledge, workflowData: [items] };
+		if (decision === 'unreadable') return tryAgain();
+		if (decision === 'running') return acknowledge;
+		return { ...acknowledge, workflowData: [decision.items] };
 	} catch (error) {
 		this.logger.warn('Seedance Mini: a callback could not be handled; the execution waits on', {
 			executionId,
@@ -195,7 +212,8 @@ function storedBatch(this: IWebhookFunctions): { submitted: number[] } | undefin
 async function finishedBatch(
 	this: IWebhookFunctions,
 	submitted: number[],
-): Promise<INodeExecutionData[] | undefined> {
+	deadline: number,
+): Promise<Decision> {
 	const parked = JSON.parse(
 		JSON.stringify(this.evaluateExpression('{{ $input.all() }}', 0)),
 	) as INodeExecutionData[];
@@ -203,7 +221,6 @@ async function finishedBatch(
 		.reverse()
 		.map((at) => ({ at, taskId: parked[at]?.json.taskId }))
 		.filter((task): task is { at: number; taskId: string } => typeof task.taskId === 'string');
-	const deadline = Date.now() + CHECK_BUDGET_MS;
 	const known = new Map<number, TaskData>();
 	for (let next = 0; next < tasks.length; ) {
 		const batch = tasks.slice(next, next === 0 ? 1 : next + READS_AT_ONCE);
@@ -212,18 +229,27 @@ async function finishedBatch(
 			batch.map(
 				async ({ taskId }) =>
 					await getTaskStatus
-						.call(this, taskId, { retry: { maxAttempts: 2, timeoutMs: 8_000, deadline } })
+						.call(this, taskId, {
+							retry: {
+								maxAttempts: 2,
+								timeoutMs: Math.max(1000, Math.min(READ_TIMEOUT_MS, deadline - Date.now())),
+								deadline,
+							},
+						})
 						.catch(() => undefined),
 			),
 		);
-		// A task still running (or unreadable now): a later callback, or Max Wait, ends the wait.
-		if (reads.some((data) => !data || !isFinalState(data.state))) return undefined;
+		// A task still running: a later callback, or Max Wait, ends the wait.
+		if (reads.some((data) => data && !isFinalState(data.state))) return 'running';
+		if (reads.some((data) => !data)) return 'unreadable';
 		batch.forEach(({ at }, n) => known.set(at, reads[n]!));
 	}
-	return parked.map((item, at) => {
-		const data = known.get(at);
-		return data ? finalItem(item, data) : item;
-	});
+	return {
+		items: parked.map((item, at) => {
+			const data = known.get(at);
+			return data ? finalItem(item, data) : item;
+		}),
+	};
 }
 
 /** A parked item, now that its task is final: what poll mode outputs (failures as error items). */
