@@ -4,7 +4,6 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { PRICE_PER_SECOND } from '../../nodes/apixo/contract';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
 import { runNode, type RunNodeOptions } from '../../tools/engine';
 import { startSimulator, type Simulator } from '../../tools/simulator/server';
@@ -66,11 +65,9 @@ describe('reference media pre-flight', () => {
 			{ url: media('audio-4s.m4a'), type: 'audio', durationS: 4, format: 'm4a' },
 			{ url: media('audio-3s.wav'), type: 'audio', durationS: 3, format: 'wav' },
 		]);
-		// (5 s output + 11 s of reference video) × the 720p with-video-reference rate
-		expect(json.estimatedCostUsd).toBeCloseTo(
-			(5 + 11) * PRICE_PER_SECOND['720p'].withVideoReference,
-			6,
-		);
+		// (5 s output + 11 s of reference video) × $0.0625, the API page's 720p rate with video
+		// references (a literal: the product's own price table would agree with a wrong rate)
+		expect(json.estimatedCostUsd).toBe(1);
 		expect(json.estimatedCostNote).toBeUndefined();
 		// Headers only: a Range on every read, a few reads a file, and no credential to the media host.
 		expect(mediaRequests().every((r) => /^bytes=\d+-\d+$/.test(String(r.headers.range)))).toBe(
@@ -155,13 +152,11 @@ describe('batch budget', () => {
 		duration: 15,
 		waitForCompletion: false,
 	};
-	const each = 15 * PRICE_PER_SECOND['720p'].withoutVideoReference;
+	/** 15 s × $0.1025 (the API page's 720p rate without video references) a task, 3 tasks. */
 
 	it('a batch over the budget is refused whole, listing the total and the most expensive items', async () => {
 		const { error } = await run({ ...costly, options: { budgetUsd: 2 } }, 3);
-		expect(error?.message).toBe(
-			`Estimated total $${Math.round(3 * each * 1e4) / 1e4} for 3 items is above the budget of $2`,
-		);
+		expect(error?.message).toBe('Estimated total $4.6125 for 3 items is above the budget of $2');
 		expect(error?.description).toMatch(
 			/Budget \$2, balance \$100\. Most expensive: item 0: \$1\.5375, item 1: \$1\.5375, item 2: \$1\.5375\. .*Nothing was submitted/,
 		);

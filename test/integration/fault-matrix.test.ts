@@ -19,6 +19,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { DEFAULT_RETRY } from '../../nodes/apixo/retry';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
 import { runNode, type RunNodeResult } from '../../tools/engine';
+import { loggedLines } from '../harness/sweep';
 import {
 	startSimulator,
 	type Fault,
@@ -64,6 +65,8 @@ interface Cell {
 	maxElapsedMs?: number;
 	/** Consecutive requests to the faulty endpoint are at least this far apart (ms), in order. */
 	minGapsMs?: number[];
+	/** Input items (default 1): each submits a task. */
+	items?: number;
 }
 
 // ---------------------------------------------------------------------------- the matrix
@@ -171,6 +174,18 @@ const STATUS_CELLS: Cell[] = [
 		says: [`${status}`, meaning],
 		submits: 1,
 		tasks: 1,
+	})),
+	// An API error (a NodeApiError, unlike a failed task) stops a batch of three after a
+	// realistic first-poll delay: the error names every task, the others' too (they are billed).
+	...[401, 402, 404].map((status) => ({
+		name: `three items, ${status} on every read after a 1 s first-poll delay`,
+		fault: { endpoint: 'status' as const, kind: 'http' as const, status, times: Infinity },
+		items: 3,
+		options: { firstPollDelay: 1, pollInterval: 0.2 },
+		outcome: 'error' as const,
+		says: [`${status}`],
+		submits: 3,
+		tasks: 3,
 	})),
 ];
 
@@ -290,7 +305,7 @@ async function runCell(cell: Cell): Promise<RunNodeResult> {
 				waitForCompletion: cell.fault?.endpoint !== 'submit',
 				options: { ...POLL, ...cell.options },
 			},
-			items: [{ json: {} }],
+			items: Array.from({ length: cell.items ?? 1 }, (_, i) => ({ json: { i } })),
 			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
 		});
 		if (cell.maxElapsedMs) expect(Date.now() - started).toBeLessThan(cell.maxElapsedMs);
@@ -367,6 +382,18 @@ function checkCell(cell: Cell, { items, error }: RunNodeResult) {
 		if (cell.outcome !== 'timedOut') expect(items[0].json.timedOut).toBeUndefined();
 	}
 
+	// No task is read before the first-poll delay (APIXO's advice: the first seconds are wasted).
+	const firstPollDelayMs = Number(cell.options?.firstPollDelay ?? POLL.firstPollDelay) * 1000;
+	for (const submit of sim.requests.filter((r) => r.endpoint === 'submit' && r.taskId)) {
+		const firstRead = sim.requests.find(
+			(r) => r.endpoint === 'status' && r.taskId === submit.taskId,
+		);
+		if (firstRead)
+			expect(firstRead.receivedAt - submit.respondedAt!).toBeGreaterThanOrEqual(
+				firstPollDelayMs - SLACK_MS,
+			);
+	}
+
 	// (b) no duplicate paid task
 	expect(sim.count('submit')).toBe(cell.submits);
 	expect(sim.tasks.size).toBe(cell.tasks);
@@ -418,6 +445,8 @@ function checkCell(cell: Cell, { items, error }: RunNodeResult) {
 	// The key never leaks (it was sent: the search below is not vacuous).
 	expect(sim.requests[0].headers.authorization).toBe(`Bearer ${API_KEY}`);
 	expect(`${output}${deepText(error)}`).not.toContain('SECRET');
+	// Nor in a log line (retries, waits and errors are logged with their causes).
+	expect(loggedLines().join('\n')).not.toContain('SECRET');
 }
 
 /** `npm run test:soak` plays the matrix several times (SOAK_ROUNDS): timing bugs show up there. */
