@@ -8,6 +8,8 @@ import path from 'node:path';
 
 import { MEDIA_DIR } from '../../tools/simulator/files';
 
+import { fmt, id3, mp3, syncsafe, wav } from '../harness/audio';
+
 import {
 	ALL_ONES_32,
 	ALL_ONES_64,
@@ -62,9 +64,6 @@ it.each([
 });
 
 describe('MP3 with a large ID3 tag (embedded cover art) before the first frame', () => {
-	/** Syncsafe: 7 bits a byte, as ID3v2 sizes are written. */
-	const syncsafe = (n: number) =>
-		Buffer.from([(n >> 21) & 0x7f, (n >> 14) & 0x7f, (n >> 7) & 0x7f, n & 0x7f]);
 	/** `file` with its own ID3v2 tag replaced by one holding an APIC frame of `cover` bytes. */
 	function withCover(file: Buffer, cover: number, footer = false): Buffer {
 		expect(file.toString('latin1', 0, 3)).toBe('ID3'); // ffmpeg's small tag, no footer
@@ -179,5 +178,249 @@ describe('fragmented MP4 (duration in mvex/mehd, not mvhd)', () => {
 		const { read, stats } = reader(bytes);
 		expect(await readMediaDuration(read)).toEqual({ seconds: 9, format: 'mp4' });
 		expect(stats.bytes).toBeLessThan(HEAD_BYTES + 4096);
+	});
+});
+
+describe('MP3 versions and tags (synthetic headers)', () => {
+	const measure = async (file: Buffer, withSize = true) =>
+		await readMediaDuration(reader(file, withSize).read);
+
+	it.each([
+		// frames × samples per frame (1152 for MPEG-1, 576 otherwise) / sample rate
+		[
+			'MPEG-1 stereo 44.1 kHz, Xing',
+			{ version: 'mpeg1', sampleRateIndex: 0, xing: { frames: 100 } },
+			2.612,
+		],
+		[
+			'MPEG-1 mono 48 kHz, Info',
+			{ version: 'mpeg1', sampleRateIndex: 1, mono: true, xing: { frames: 250, tag: 'Info' } },
+			6,
+		],
+		[
+			'MPEG-1 stereo 32 kHz, Xing',
+			{ version: 'mpeg1', sampleRateIndex: 2, xing: { frames: 250 } },
+			9,
+		],
+		[
+			'MPEG-2 mono 22.05 kHz, Xing',
+			{ version: 'mpeg2', sampleRateIndex: 0, mono: true, xing: { frames: 300 } },
+			7.837,
+		],
+		[
+			'MPEG-2 stereo 24 kHz, Info',
+			{ version: 'mpeg2', sampleRateIndex: 1, xing: { frames: 500, tag: 'Info' } },
+			12,
+		],
+		[
+			'MPEG-2 stereo 16 kHz, Xing',
+			{ version: 'mpeg2', sampleRateIndex: 2, xing: { frames: 100 } },
+			3.6,
+		],
+		[
+			'MPEG-2.5 stereo 11.025 kHz, Xing',
+			{ version: 'mpeg2.5', sampleRateIndex: 0, xing: { frames: 100 } },
+			5.224,
+		],
+		[
+			'MPEG-2.5 stereo 12 kHz, Xing',
+			{ version: 'mpeg2.5', sampleRateIndex: 1, xing: { frames: 100 } },
+			4.8,
+		],
+		['MPEG-1 stereo 44.1 kHz, VBRI', { version: 'mpeg1', sampleRateIndex: 0, vbri: 1000 }, 26.122],
+		['MPEG-2 stereo 22.05 kHz, VBRI', { version: 'mpeg2', sampleRateIndex: 0, vbri: 200 }, 5.224],
+	] as const)('%s', async (_name, options, seconds) => {
+		const file = mp3({ bitrateIndex: 9, size: 4096, ...options });
+		expect(await measure(file)).toEqual({ seconds, format: 'mp3' });
+	});
+
+	it.each([
+		// (size − first frame) × 8 / bitrate
+		['MPEG-1 128 kb/s', { version: 'mpeg1', bitrateIndex: 9, size: 160_000 }, 10],
+		[
+			'MPEG-1 320 kb/s after an ID3 tag of 990 bytes and 10 of padding',
+			{
+				version: 'mpeg1',
+				bitrateIndex: 14,
+				size: 400_000,
+				before: Buffer.concat([id3(980), Buffer.alloc(10)]),
+			},
+			9.975,
+		],
+		['MPEG-1 32 kb/s', { version: 'mpeg1', bitrateIndex: 1, size: 40_000 }, 10],
+		['MPEG-2 160 kb/s', { version: 'mpeg2', bitrateIndex: 14, size: 200_000 }, 10],
+		['MPEG-2.5 8 kb/s', { version: 'mpeg2.5', bitrateIndex: 1, size: 10_000 }, 10],
+		[
+			'MPEG-1 a Xing tag without the frames flag',
+			{ version: 'mpeg1', bitrateIndex: 9, size: 160_000, xing: { frames: 5, flagged: false } },
+			10,
+		],
+	] as const)('constant bitrate: %s', async (_name, options, seconds) => {
+		const file = mp3({ sampleRateIndex: 0, ...options });
+		expect(await measure(file)).toEqual({ seconds, format: 'mp3' });
+	});
+
+	it.each([
+		['bitrate index 15 (reserved)', { bitrateIndex: 15, sampleRateIndex: 0 }],
+		['bitrate index 0 (free format)', { bitrateIndex: 0, sampleRateIndex: 0 }],
+		['sample rate index 3 (reserved)', { bitrateIndex: 9, sampleRateIndex: 3 }],
+	])('%s: the MP3 frame header is not valid', async (_name, options) => {
+		for (const version of ['mpeg1', 'mpeg2', 'mpeg2.5'] as const) {
+			await expect(measure(mp3({ version, size: 4096, ...options }))).rejects.toThrow(
+				new MediaHeaderError('the MP3 frame header is not valid'),
+			);
+		}
+	});
+
+	it('an ID3 tag followed by no frame: no MP3 frame header found', async () => {
+		const tag = Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x10', 'latin1'); // 16 bytes of tag
+		const file = Buffer.concat([tag, Buffer.alloc(16 + 8000, 0x20)]);
+		await expect(measure(file)).rejects.toThrow(new MediaHeaderError('no MP3 frame header found'));
+	});
+
+	it('a layer II header is not an MP3 this reader knows', async () => {
+		const file = mp3({ version: 'mpeg1', bitrateIndex: 9, sampleRateIndex: 0, size: 4096 });
+		file[1] = (file[1] & ~0b110) | 0b100; // layer bits 10: layer II
+		await expect(measure(file)).rejects.toThrow(
+			new MediaHeaderError('not an MP4, MOV, M4A, MP3 or WAV file'),
+		);
+	});
+});
+
+describe('WAV layouts (synthetic chunks)', () => {
+	const measure = async (file: Buffer, withSize = true) =>
+		await readMediaDuration(reader(file, withSize).read);
+	const data = (bytes: number) => ({ id: 'data', body: Buffer.alloc(bytes) });
+
+	it('chunks of odd length before "fmt " are padded to even (RIFF)', async () => {
+		const file = wav([
+			{ id: 'LIST', body: Buffer.from('abc') },
+			{ id: 'fmt ', body: fmt(8000) },
+			data(24_000),
+		]);
+		expect(await measure(file)).toEqual({ seconds: 3, format: 'wav' });
+	});
+
+	it.each([0, 0xffffffff])(
+		'a streamed WAV (data size %s) is measured by the file size',
+		async (declared) => {
+			const file = wav(
+				[
+					{ id: 'fmt ', body: fmt(8000) },
+					{ id: 'data', declared },
+				],
+				20_000,
+			);
+			expect(await measure(file)).toEqual({ seconds: 2.5, format: 'wav' });
+			await expect(measure(file, false)).rejects.toThrow(
+				new MediaHeaderError('the WAV data size is unknown'),
+			);
+		},
+	);
+
+	it('"data" before "fmt ": refused with the reason', async () => {
+		const file = wav([data(8000), { id: 'fmt ', body: fmt(8000) }]);
+		await expect(measure(file)).rejects.toThrow(
+			new MediaHeaderError('the WAV "data" chunk comes before its "fmt " chunk'),
+		);
+	});
+
+	it('no "data" chunk in the first bytes: refused with the reason', async () => {
+		const file = wav([
+			{ id: 'fmt ', body: fmt(8000) },
+			{ id: 'LIST', body: Buffer.alloc(HEAD_BYTES) },
+			data(8000),
+		]);
+		await expect(measure(file)).rejects.toThrow(
+			new MediaHeaderError('no WAV "data" chunk in the first bytes'),
+		);
+	});
+
+	it('a RIFF file that is not WAVE (an AVI) is not read as one', async () => {
+		const file = wav([{ id: 'fmt ', body: fmt(8000) }, data(8000)]);
+		file.write('AVI ', 8, 'latin1');
+		await expect(measure(file)).rejects.toThrow(
+			new MediaHeaderError('not an MP4, MOV, M4A, MP3 or WAV file'),
+		);
+	});
+});
+
+describe('MP4 and MOV structure (synthetic boxes)', () => {
+	const measure = async (file: Buffer, withSize = true) =>
+		await readMediaDuration(reader(file, withSize).read);
+	const moov5s = box('moov', mvhd(0, 1000, 5000n), trak);
+
+	it.each(['moov', 'mdat', 'free', 'wide'])(
+		'a QuickTime file starting with "%s" (no ftyp) is a MOV',
+		async (first) => {
+			const file =
+				first === 'moov' ? moov5s : Buffer.concat([box(first, Buffer.alloc(100)), moov5s]);
+			expect(await measure(file)).toEqual({ seconds: 5, format: 'mov' });
+		},
+	);
+
+	it('a moov of size 0 runs to the end of the file', async () => {
+		const moov = box('moov', mvhd(0, 600, 1800n));
+		moov.writeUInt32BE(0, 0);
+		expect(await measure(Buffer.concat([ftyp, moov]))).toEqual({ seconds: 3, format: 'mp4' });
+	});
+
+	it('without a file size, a short file ends where its bytes end', async () => {
+		expect(await measure(Buffer.concat([ftyp, moov5s]), false)).toEqual({
+			seconds: 5,
+			format: 'mp4',
+		});
+		await expect(
+			measure(Buffer.concat([ftyp, box('free', Buffer.alloc(50))]), false),
+		).rejects.toThrow(new MediaHeaderError('no "moov" box found'));
+	});
+
+	it.each([
+		[
+			'a text file',
+			Buffer.from('hello, this is not a video at all'),
+			'not an MP4, MOV, M4A, MP3 or WAV file',
+		],
+		['a truncated file', Buffer.from('RIFF'), 'the file is too short to be a video or audio file'],
+		[
+			'an MP4 without moov',
+			Buffer.concat([ftyp, box('free', Buffer.alloc(10))]),
+			'no "moov" box found',
+		],
+		[
+			'a box smaller than its header',
+			Buffer.concat([ftyp, Buffer.from('00000004', 'hex'), Buffer.from('junk')]),
+			'a "junk" box has an impossible size',
+		],
+		[
+			'an mvhd with timescale 0',
+			Buffer.concat([ftyp, box('moov', mvhd(0, 0, 5000n))]),
+			'the "mvhd" box has no timescale',
+		],
+		[
+			'a moov without mvhd',
+			Buffer.concat([ftyp, box('moov', trak)]),
+			'no "mvhd" box at the start of "moov"',
+		],
+		[
+			'an mvhd cut short',
+			Buffer.concat([ftyp, box('moov', box('mvhd', Buffer.alloc(12)))]),
+			'no "mvhd" box at the start of "moov"',
+		],
+	])('%s: "%s"', async (_name, file, reason) => {
+		await expect(measure(file)).rejects.toThrow(new MediaHeaderError(reason));
+	});
+
+	it('at most 8 reads a file: a moov behind many large boxes is left to APIXO', async () => {
+		const big = () => box('free', Buffer.alloc(HEAD_BYTES + 100));
+		const file = (boxes: number) =>
+			Buffer.concat([ftyp, ...Array.from({ length: boxes }, big), moov5s]);
+		// The head holds the first big box's header; each further box header costs a read.
+		const { read, stats } = reader(file(7));
+		expect(await readMediaDuration(read)).toEqual({ seconds: 5, format: 'mp4' });
+		expect(stats.reads).toBe(8);
+		await expect(measure(file(8))).rejects.toThrow(
+			new MediaHeaderError('the header needs more than 8 reads'),
+		);
 	});
 });

@@ -1,0 +1,92 @@
+/**
+ * npm run test:mutation [-- part ...]: Stryker over the named parts of scripts/mutation/parts.mjs
+ * (all when none is named), one after the other, then the score of every part whose report is
+ * in test-results/mutation/, and of them together. Incremental: a rerun only tests mutants whose
+ * code or covering tests changed (test/mutation/<part>.json holds the previous results).
+ *   --report   only add up the reports already there
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { PARTS } from './parts.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const reportOnly = args.includes('--report');
+const named = args.filter((a) => !a.startsWith('--'));
+for (const part of named) {
+	if (!PARTS[part]) {
+		console.error(`Unknown part ${part}: one of ${Object.keys(PARTS).join(', ')}`);
+		process.exit(2);
+	}
+}
+
+let failedRuns = 0;
+if (!reportOnly) {
+	for (const part of named.length ? named : Object.keys(PARTS)) {
+		console.log(`::: stryker: ${part} (${PARTS[part].join(', ')})`);
+		const started = Date.now();
+		const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs'], {
+			cwd: ROOT,
+			stdio: 'inherit',
+			env: { ...process.env, MUTATION_PART: part },
+		});
+		const seconds = Math.round((Date.now() - started) / 1000);
+		console.log(`::: stryker: ${part} exit ${run.status} (${seconds} s)`);
+		if (run.status !== 0) failedRuns++;
+	}
+}
+
+// ----------------------------------------------------------------------------- the score
+/** Stryker's statuses: caught (killed, timeout), missed (survived, no coverage), not counted. */
+const count = (mutants) => {
+	const by = (status) => mutants.filter((m) => m.status === status).length;
+	return {
+		killed: by('Killed'),
+		timeout: by('Timeout'),
+		survived: by('Survived'),
+		noCoverage: by('NoCoverage'),
+		errors: by('CompileError') + by('RuntimeError'),
+		ignored: by('Ignored'),
+	};
+};
+const percent = (part, whole) => (whole ? `${((100 * part) / whole).toFixed(2)} %` : '—');
+/** Stryker's two scores: over all valid mutants, and over the mutants some test covers. */
+const scores = (c) => ({
+	score: percent(c.killed + c.timeout, c.killed + c.timeout + c.survived + c.noCoverage),
+	covered: percent(c.killed + c.timeout, c.killed + c.timeout + c.survived),
+});
+
+const rows = [];
+const total = count([]);
+const survivors = [];
+for (const part of Object.keys(PARTS)) {
+	const file = path.join(ROOT, 'test-results', 'mutation', `${part}.json`);
+	if (!existsSync(file)) continue;
+	const report = JSON.parse(readFileSync(file, 'utf8'));
+	const mutants = Object.entries(report.files).flatMap(([name, f]) =>
+		f.mutants.map((m) => ({ ...m, file: name })),
+	);
+	const c = count(mutants);
+	for (const key of Object.keys(total)) total[key] += c[key];
+	rows.push({ part, ...c, ...scores(c) });
+	for (const m of mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage'))
+		survivors.push(
+			`${m.status.padEnd(10)} ${m.file}:${m.location.start.line} ${m.mutatorName}: ${m.replacement ?? ''}`,
+		);
+}
+if (rows.length) {
+	rows.push({ part: 'all', ...total, ...scores(total) });
+	console.table(rows);
+	writeFileSync(
+		path.join(ROOT, 'test-results', 'mutation', 'summary.json'),
+		JSON.stringify({ date: new Date().toISOString(), parts: rows, survivors }, null, 1),
+	);
+	const { score, covered } = scores(total);
+	console.log(
+		`mutation score ${covered} over covered mutants (${score} over all; parts: ${rows.length - 1}/${Object.keys(PARTS).length})`,
+	);
+} else console.log('no mutation report yet: run without --report first');
+process.exit(failedRuns ? 1 : 0);
