@@ -10,6 +10,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { router } from '../../nodes/SeedanceMini/actions/router';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
 import { runNode, type RunNodeOptions } from '../../tools/engine';
+import { expectNothingLeft, handles, settle } from '../harness/handles';
 import { startSimulator, type Fault, type Simulator } from '../../tools/simulator/server';
 
 const API_KEY = 'sk-cancel-SECRET-7777';
@@ -22,13 +23,6 @@ beforeAll(async () => {
 });
 afterAll(async () => await sim.close());
 beforeEach(() => sim.reset());
-
-/** Timers and sockets alive in this process, by kind. */
-function handles() {
-	const counts: Record<string, number> = {};
-	for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
-	return { timers: counts.Timeout ?? 0, sockets: counts.TCPSocketWrap ?? 0 };
-}
 
 /** Generate with these parameters (prompt and mode preset), stoppable with `signal`. */
 const generate = (parameters: IDataObject, signal?: AbortSignal, node = new SeedanceMini()) =>
@@ -43,11 +37,6 @@ const generate = (parameters: IDataObject, signal?: AbortSignal, node = new Seed
 		credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
 		signal,
 	});
-
-async function settle(check: () => boolean, ms = 2000) {
-	const end = Date.now() + ms;
-	while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-}
 
 const cases: Array<{
 	name: string;
@@ -96,12 +85,7 @@ describe.each(cases)('stopping the execution $name', ({ fault, plan, options, st
 		await new Promise((r) => setTimeout(r, 300));
 		expect(sim.requests.length).toBe(requests);
 		// Sockets close a moment after the abort; nothing may stay open for good.
-		await settle(() => {
-			const now = handles();
-			return now.timers <= before.timers && now.sockets <= before.sockets;
-		});
-		expect(handles().timers).toBeLessThanOrEqual(before.timers);
-		expect(handles().sockets).toBeLessThanOrEqual(before.sockets);
+		await expectNothingLeft(before);
 	});
 });
 

@@ -16,6 +16,7 @@ import { waitOptions } from '../../nodes/SeedanceMini/actions/descriptions';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
 import { mediaDeadlines, measureReference } from '../../nodes/SeedanceMini/helpers/rangeReader';
 import { recordFigures } from '../harness/figures';
+import { expectNothingLeft, handles, settle } from '../harness/handles';
 import {
 	endless,
 	serveRange,
@@ -80,16 +81,6 @@ const omni = (params: IDataObject, options: IDataObject = {}) => ({
 	...params,
 });
 
-/** Timers and sockets alive in this process. */
-function handles() {
-	const counts: Record<string, number> = {};
-	for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
-	return { timers: counts.Timeout ?? 0, sockets: counts.TCPSocketWrap ?? 0 };
-}
-async function settle(check: () => boolean, ms = 3000) {
-	const end = Date.now() + ms;
-	while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-}
 const oneShortLine = expect.stringMatching(/^[^\n]{1,200}$/);
 
 describe('pre-flight header reads', () => {
@@ -185,13 +176,8 @@ describe('pre-flight header reads', () => {
 		const { items, error } = await run(omni({ videoUrls: `${host.origin}/a.mp4` }));
 		expect(error).toBeUndefined();
 		expect(items[0].json.referenceMedia).toEqual([expect.objectContaining({ durationS: 8 })]);
-		await settle(() => {
-			const now = handles();
-			return now.timers <= before.timers && now.sockets <= before.sockets;
-		});
 		// The default deadlines (10 s, 20 s) would still be pending if their sleeps were left.
-		expect(handles().timers).toBeLessThanOrEqual(before.timers);
-		expect(handles().sockets).toBeLessThanOrEqual(before.sockets);
+		await expectNothingLeft(before);
 	});
 
 	it('stopping the execution during a trickling read ends it at once', async () => {
@@ -213,9 +199,8 @@ describe('pre-flight header reads', () => {
 		expect(items).toEqual([]);
 		expect(Date.now() - stoppedAt).toBeLessThan(5000);
 		expect(sim.count('submit')).toBe(0);
-		await settle(() => host.openConnections() === 0 && handles().timers <= before.timers);
+		await expectNothingLeft(before, () => host.openConnections() === 0);
 		expect(host.openConnections()).toBe(0);
-		expect(handles().timers).toBeLessThanOrEqual(before.timers);
 	});
 
 	describe('redirects', () => {
