@@ -4,6 +4,7 @@ import {
 	failCodeAdvice,
 	httpAdvice,
 	readErrorBody,
+	redact,
 } from '../../nodes/apixo/errors';
 
 it.each([
@@ -71,4 +72,193 @@ it('401 anywhere, and 403 on the balance endpoint, are a rejected key', () => {
 		'Change the prompt',
 	);
 	expect(httpAdvice(403, 'submit', '').meaning).toContain('cannot access the model');
+});
+
+describe('HTTP advice, as the API page and APIXO’s error pages word it', () => {
+	it.each([
+		[400, 'submit', 'Invalid request', 'Fix the request before retrying'],
+		[401, 'status', 'API key rejected', 'Check the API key in the "APIXO API" credential'],
+		[402, 'submit', 'Insufficient balance or quota', 'Add balance to your APIXO account'],
+		[404, 'status', 'Task not found', 'Check the task ID'],
+		[404, 'submit', 'Not found', 'https://api.apixo.ai/api/v1'],
+		[404, 'balance', 'Not found', 'Check the base URL'],
+		[429, 'submit', 'Rate limit or concurrency limit reached', 'lower the concurrency'],
+		[500, 'status', 'APIXO server error', 'Retry later with backoff'],
+		[502, 'status', 'Upstream error', 'Retry later with backoff'],
+		[503, 'status', 'Service or model temporarily unavailable', 'Retry later with backoff'],
+		[504, 'status', 'Upstream timeout', 'use callback mode'],
+		[507, 'status', 'Server error 507', 'Retry later with backoff'],
+		[418, 'status', 'Unexpected HTTP status 418', 'check the base URL and the request'],
+		[422, 'submit', 'Unexpected HTTP status 422', 'Read APIXO’s message'],
+	])('%s on %s: %s', (status, what, meaning, action) => {
+		const advice = httpAdvice(status, what);
+		expect(advice.meaning).toBe(meaning);
+		expect(advice.action).toContain(action);
+	});
+
+	it.each([
+		['Content violates policy', 'Content refused by APIXO’s policy'],
+		['NSFW input', 'Content refused by APIXO’s policy'],
+		['sensitive image', 'Content refused by APIXO’s policy'],
+		['failed safety review', 'Content refused by APIXO’s policy'],
+		['moderation', 'Content refused by APIXO’s policy'],
+		['key lacks permission', 'This API key lacks the permission'],
+		['model not allowed for this key', 'This API key lacks the permission'],
+		['Unauthorized model', 'This API key lacks the permission'],
+		['unauthorised', 'This API key lacks the permission'],
+		['apikey cannot use route', 'This API key lacks the permission'],
+		['route unavailable', 'Forbidden: this key or route cannot access the model'],
+	])('403 with %j: %s', (apiText, meaning) => {
+		expect(httpAdvice(403, 'submit', apiText).meaning).toBe(meaning);
+		// On the balance endpoint a 403 is a rejected key whatever the text.
+		expect(httpAdvice(403, 'balance', apiText).meaning).toBe('API key rejected');
+	});
+});
+
+describe('failCode advice: the page’s table exactly, then families, then a fallback', () => {
+	it.each([
+		[
+			'SensitiveContent',
+			'The prompt or the input/output content was rejected by safety checks',
+			'Change the prompt or the reference media',
+		],
+		[
+			'PromptInvalid',
+			'The prompt was invalid or rejected upstream',
+			'Rewrite the prompt and retry',
+		],
+		[
+			'ImageFormatIncorrect',
+			'A reference image could not be processed',
+			'Use a public, direct image URL in a common image format',
+		],
+		['RateLimited', 'The upstream rate limit was reached', 'Retry later with exponential backoff'],
+		['Timeout', 'Upstream timeout', 'Retry later or use callback mode'],
+		['StreamError', 'Upstream returned a 500-class generation error', 'Retry with backoff'],
+		[
+			'Unknown error',
+			'Upstream returned an unmapped failure',
+			'Retry with backoff, or contact APIXO support with the task ID',
+		],
+		// Families: the first that matches wins.
+		[
+			'CONTENT_POLICY_PROMPT',
+			'The prompt or the input/output content was rejected by safety checks',
+			'Change the prompt or the reference media',
+		],
+		[
+			'ModerationFailed',
+			'The prompt or the input/output content was rejected by safety checks',
+			'Change the prompt or the reference media',
+		],
+		[
+			'PAYMENT_REQUIRED',
+			'The account’s balance or quota could not pay for the task',
+			'Add balance to your APIXO account or switch to another account/key',
+		],
+		[
+			'QuotaExceeded',
+			'The account’s balance or quota could not pay for the task',
+			'Add balance to your APIXO account or switch to another account/key',
+		],
+		['PromptTooLong', 'The prompt is too long', 'Shorten the prompt and retry'],
+		['PROMPT_EMPTY', 'The prompt was invalid or rejected upstream', 'Rewrite the prompt and retry'],
+		[
+			'VideoDownloadTimeout',
+			'A reference file could not be fetched or processed',
+			'Use public, direct URLs to files in common formats',
+		],
+		[
+			'BAD_URL',
+			'A reference file could not be fetched or processed',
+			'Use public, direct URLs to files in common formats',
+		],
+		[
+			'ConcurrencyExceeded',
+			'An upstream rate or concurrency limit was reached',
+			'Retry later with exponential backoff, or lower the concurrency',
+		],
+		[
+			'TOO_MANY_REQUESTS',
+			'An upstream rate or concurrency limit was reached',
+			'Retry later with exponential backoff, or lower the concurrency',
+		],
+		[
+			'THROTTLED',
+			'An upstream rate or concurrency limit was reached',
+			'Retry later with exponential backoff, or lower the concurrency',
+		],
+		['JOB_EXPIRED', 'The task timed out upstream', 'Retry later or use callback mode'],
+		['Timed_Out_Internal', 'The task timed out upstream', 'Retry later or use callback mode'],
+		[
+			'InternalServerError',
+			'Upstream generation error',
+			'Retry with backoff, or contact APIXO support with the task ID',
+		],
+		[
+			'SERVICE_UNAVAILABLE',
+			'Upstream generation error',
+			'Retry with backoff, or contact APIXO support with the task ID',
+		],
+		['E1234', 'The task failed', 'Retry with backoff, or contact APIXO support with the task ID'],
+		['', 'The task failed', 'Retry with backoff, or contact APIXO support with the task ID'],
+		[null, 'The task failed', 'Retry with backoff, or contact APIXO support with the task ID'],
+	])('%j', (failCode, meaning, action) => {
+		expect(failCodeAdvice(failCode)).toEqual({ meaning, action });
+	});
+});
+
+describe('readErrorBody and describeErrorBody', () => {
+	it.each([
+		[
+			'data.message when data.error is absent',
+			{ message: 'Bad', data: { message: 'no prompt' } },
+			{ message: 'Bad', detail: 'no prompt' },
+		],
+		['a top-level error', { error: 'quota' }, { detail: 'quota' }],
+		['a numeric message', { message: 42 }, { message: '42' }],
+		['blank strings are nothing', { message: '  ', data: { error: ' ' } }, {}],
+		['request_id', { message: 'x', request_id: 'r-1' }, { message: 'x', errorId: 'r-1' }],
+		['traceId in data', { data: { traceId: 't-9' } }, { errorId: 't-9' }],
+		['providerErrorId', { data: { providerErrorId: 'p-2' } }, { errorId: 'p-2' }],
+		['provider_error', { data: { provider_error: 'p-3' } }, { errorId: 'p-3' }],
+		['error_code is not an id', { data: { error_code: 'E1' } }, {}],
+		[
+			'an id key with an empty value is skipped',
+			{ request_id: '', data: { trace_id: 'tr' } },
+			{ errorId: 'tr' },
+		],
+	])('%s', (_name, body, expected) => {
+		const { message, detail, errorId } = readErrorBody(body);
+		expect(JSON.parse(JSON.stringify({ message, detail, errorId }))).toEqual(expected);
+	});
+
+	it('plain text: up to 300 characters, trimmed to one line; longer or HTML is not shown', () => {
+		expect(readErrorBody(`  ${'a'.repeat(300)}  `)).toEqual({ message: 'a'.repeat(300) });
+		expect(readErrorBody('a'.repeat(301))).toEqual({});
+		expect(readErrorBody('bad\n\ngateway')).toEqual({ message: 'bad gateway' });
+		expect(readErrorBody('')).toEqual({});
+		expect(readErrorBody(7)).toEqual({});
+	});
+
+	it('long details are cut at 300 characters with an ellipsis', () => {
+		expect(readErrorBody({ message: 'm'.repeat(300) }).message).toBe('m'.repeat(300));
+		expect(readErrorBody({ message: 'm'.repeat(301) }).message).toBe(`${'m'.repeat(297)}...`);
+	});
+
+	it.each([
+		[{ message: 'Invalid request', detail: 'Invalid request' }, undefined, 'Invalid request'],
+		[{ message: 'INVALID REQUEST', detail: 'no prompt' }, 'invalid request', 'no prompt'],
+		[{ errorId: 'p-1' }, undefined, '(provider error id: p-1)'],
+		[{ message: 'Upstream', errorId: 'p-1' }, undefined, 'Upstream (provider error id: p-1)'],
+		[{}, undefined, undefined],
+	])('%j (meaning %j) → %j', (text, meaning, expected) => {
+		expect(describeErrorBody(text, meaning)).toBe(expected);
+	});
+});
+
+it('redact replaces every occurrence of a secret of 4 characters or more', () => {
+	expect(redact('key sk-1 and sk-1', 'sk-1')).toBe('key *** and ***');
+	expect(redact('key abc', 'abc')).toBe('key abc');
+	expect(redact('key abc', undefined)).toBe('key abc');
 });
