@@ -15,6 +15,7 @@ import {
 	ALL_ONES_64,
 	box,
 	fragmentedMp4,
+	fullBox,
 	fragments,
 	ftyp,
 	mehd,
@@ -32,10 +33,11 @@ import {
 const MEDIA = MEDIA_DIR;
 
 function reader(file: Buffer, withSize = true) {
-	const stats = { reads: 0, bytes: 0 };
+	const stats = { reads: 0, bytes: 0, ranges: [] as Array<[number, number]> };
 	const read: RangeReader = async (start, end) => {
 		const bytes = file.subarray(start, end + 1);
 		stats.reads++;
+		stats.ranges.push([start, end]);
 		stats.bytes += bytes.length;
 		return { bytes, size: withSize ? file.length : undefined };
 	};
@@ -107,8 +109,24 @@ it('finds a moov box after the mdat with small reads, not by reading the file', 
 	expect(file.length).toBeGreaterThan(HEAD_BYTES);
 	const { read, stats } = reader(file);
 	expect((await readMediaDuration(read)).seconds).toBe(8);
-	expect(stats.reads).toBeGreaterThan(1);
-	expect(stats.bytes).toBeLessThan(HEAD_BYTES + 1024);
+	// The head, then one read at the moov: its box header and the start of its body.
+	expect(stats.ranges).toEqual([
+		[0, HEAD_BYTES - 1],
+		[expect.any(Number), expect.any(Number)],
+	]);
+	const [moovAt, moovEnd] = stats.ranges[1];
+	expect(file.toString('latin1', moovAt + 4, moovAt + 8)).toBe('moov');
+	expect(moovEnd - moovAt + 1).toBe(16 + 512);
+	// Without a file size the reader walks on past the first read all the same.
+	expect(await readMediaDuration(reader(file, false).read)).toEqual({ seconds: 8, format: 'mp4' });
+});
+
+it('small files are read in one request', async () => {
+	for (const name of ['video-3s.mp4', 'audio-6s-cbr.mp3', 'audio-7s-vbr.mp3', 'audio-3s.wav']) {
+		const { read, stats } = reader(readFileSync(path.join(MEDIA, name)));
+		await readMediaDuration(read);
+		expect(stats.ranges).toEqual([[0, HEAD_BYTES - 1]]);
+	}
 });
 
 it('a 64-bit box size and an mvhd of version 1 are read too', async () => {
@@ -422,5 +440,92 @@ describe('MP4 and MOV structure (synthetic boxes)', () => {
 		await expect(measure(file(8))).rejects.toThrow(
 			new MediaHeaderError('the header needs more than 8 reads'),
 		);
+	});
+});
+
+describe('edges of the headers (each a bug a mutant showed untested)', () => {
+	const measure = async (file: Buffer, withSize = true) =>
+		await readMediaDuration(reader(file, withSize).read);
+	const refused = async (file: Buffer, reason: string, withSize = true) =>
+		await expect(measure(file, withSize)).rejects.toThrow(new MediaHeaderError(reason));
+	const NOT_MEDIA = 'not an MP4, MOV, M4A, MP3 or WAV file';
+
+	it('bytes that only half look like an MP3 frame header are not an MP3', async () => {
+		await refused(Buffer.from('00fb90000000000000000000000000', 'hex'), NOT_MEDIA);
+		await refused(Buffer.from('ff0290000000000000000000000000', 'hex'), NOT_MEDIA);
+		await refused(Buffer.from('ff1b90000000000000000000000000', 'hex'), NOT_MEDIA);
+	});
+
+	it('an MP3 header of the reserved MPEG version is refused, not a crash', async () => {
+		const file = mp3({ version: 'mpeg1', bitrateIndex: 9, sampleRateIndex: 0, size: 4096 });
+		file[1] = (file[1] & ~0b11000) | 0b01000; // version bits 01: reserved
+		await refused(file, 'the MP3 frame header is not valid');
+	});
+
+	it('a 12-byte RIFF/WAVE file is read (and has no data chunk)', async () => {
+		await refused(
+			Buffer.from('RIFF\0\0\0\0WAVE', 'latin1'),
+			'no WAV "data" chunk in the first bytes',
+		);
+	});
+
+	it('an MP4 whose brand is "WAVE" is still an MP4', async () => {
+		const wavish = box('ftyp', Buffer.from('WAVE\0\0\0\0isom', 'latin1'));
+		expect(await measure(Buffer.concat([wavish, box('moov', mvhd(0, 1000, 2000n))]))).toEqual({
+			seconds: 2,
+			format: 'mp4',
+		});
+	});
+
+	it('a WAV with a chunk after "data" is measured by the data size, not the file size', async () => {
+		const file = wav([
+			{ id: 'fmt ', body: fmt(8000) },
+			{ id: 'data', body: Buffer.alloc(8000) },
+			{ id: 'LIST', body: Buffer.alloc(4000) },
+		]);
+		expect(await measure(file)).toEqual({ seconds: 1, format: 'wav' });
+	});
+
+	it.each([
+		['a partial box header at the end', Buffer.from('0000', 'hex')],
+		['a 64-bit size cut short at the end', Buffer.from('000000016d64617400000000', 'hex')],
+	])('%s: no moov (not a crash)', async (_name, tail) => {
+		await refused(
+			Buffer.concat([ftyp, box('free', Buffer.alloc(20)), tail]),
+			'no "moov" box found',
+		);
+	});
+
+	it('mvhd: version 0 with just its fields is read; a cut version 1 is refused', async () => {
+		const v0 = Buffer.alloc(16);
+		v0.writeUInt32BE(1000, 8);
+		v0.writeUInt32BE(4000, 12);
+		const shortest = fullBox('mvhd', 0, v0);
+		expect(await measure(Buffer.concat([ftyp, box('moov', shortest)]))).toEqual({
+			seconds: 4,
+			format: 'mp4',
+		});
+		const cut = fullBox('mvhd', 1, Buffer.alloc(20));
+		await refused(Buffer.concat([ftyp, box('moov', cut)]), 'no "mvhd" box at the start of "moov"');
+	});
+
+	it('mvhd after other boxes in moov (an empty one included) is found; a broken size stops', async () => {
+		const moov = (...children: Buffer[]) => Buffer.concat([ftyp, box('moov', ...children)]);
+		const five = mvhd(0, 1000, 5000n);
+		expect(await measure(moov(box('free'), trak, five))).toEqual({ seconds: 5, format: 'mp4' });
+		const broken = Buffer.from('00000004free', 'latin1');
+		broken.writeUInt32BE(4, 0);
+		await refused(moov(broken, five), 'no "mvhd" box at the start of "moov"');
+		broken.writeUInt32BE(0, 0);
+		await refused(moov(broken, five), 'no "mvhd" box at the start of "moov"');
+	});
+
+	it('mehd after trex in mvex; a 32-bit mehd of all ones or a cut 64-bit one is unknown', async () => {
+		const unknown = 'a fragmented MP4 that does not state its total duration (no "mehd" box)';
+		const file = (...mvex: Buffer[]) =>
+			fragmentedMp4(mvhd(0, 1000, 0n), trak, box('mvex', ...mvex));
+		expect(await measure(file(trex, mehd(0, 9000n)))).toEqual({ seconds: 9, format: 'mp4' });
+		await refused(file(trex, mehd(0, ALL_ONES_32)), unknown);
+		await refused(file(trex, fullBox('mehd', 1, Buffer.alloc(2))), unknown);
 	});
 });
