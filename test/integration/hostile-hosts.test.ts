@@ -6,6 +6,7 @@
  * timer or socket behind.
  */
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 
 import { MEDIA_DIR } from '../../tools/simulator/files';
@@ -70,6 +71,20 @@ const run = (parameters: IDataObject, extra: Partial<RunNodeOptions> = {}) =>
 		credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
 		...extra,
 	});
+/** measureReference in a node, as the pre-flight calls it: its result or its error message. */
+const measure = (url: string, allowNonPublic: boolean) =>
+	runNode({
+		node: probeNode(async (ctx) => {
+			try {
+				return { ...(await measureReference.call(ctx, url, { allowNonPublic })) };
+			} catch (error) {
+				return { error: (error as Error).message };
+			}
+		}),
+		parameters: {},
+		credentials: { apixoApi: { apiKey: API_KEY, baseUrl: PUBLIC_BASE_URL } },
+	});
+const measured = async (url: string) => (await measure(url, true)).items[0].json;
 const omni = (params: IDataObject, options: IDataObject = {}) => ({
 	operation: 'generate',
 	mode: 'omni_reference',
@@ -204,19 +219,6 @@ describe('pre-flight header reads', () => {
 	});
 
 	describe('redirects', () => {
-		const measure = (url: string, allowNonPublic: boolean) =>
-			runNode({
-				node: probeNode(async (ctx) => {
-					try {
-						return { ...(await measureReference.call(ctx, url, { allowNonPublic })) };
-					} catch (error) {
-						return { error: (error as Error).message };
-					}
-				}),
-				parameters: {},
-				credentials: { apixoApi: { apiKey: API_KEY, baseUrl: PUBLIC_BASE_URL } },
-			});
-
 		it('are followed, each target checked like a parameter: never into the local network', async () => {
 			const host = await hostile((request, response) => {
 				if (request.url === '/file.mp4') return serveRange(request, response, VIDEO_3S);
@@ -410,5 +412,83 @@ describe('non-public reference URLs', () => {
 		const { items, error } = await run(omni({ videoUrls: `${host.origin}/a.mp4` }));
 		expect(error).toBeUndefined();
 		expect(items[0].json.referenceMedia).toEqual([expect.objectContaining({ durationS: 3 })]);
+	});
+});
+
+describe('range reads: redirects, status codes and servers that ignore Range', () => {
+	const CBR_MP3 = readFileSync(path.join(MEDIA, 'audio-6s-cbr.mp3'));
+	/** An MP4 whose moov lies past what is read from a server that ignores Range (64 KiB). */
+	const FAR_MOOV = Buffer.concat([
+		box('ftyp', Buffer.from('isom\0\0\0\0isom', 'latin1')),
+		box('mdat', Buffer.alloc(100_000)),
+		box('moov', mvhd(0, 1000, 4000n)),
+	]);
+	const whole = (response: ServerResponse, file: Buffer, length = true) => {
+		response.writeHead(200, {
+			'content-type': 'video/mp4',
+			...(length ? { 'content-length': String(file.length) } : {}),
+		});
+		response.end(file);
+	};
+
+	it('follows up to 5 redirects; the 6th is refused', async () => {
+		const host = await hostile((request, response) => {
+			const hop = Number(/^\/hop\/(\d+)$/.exec(request.url ?? '')?.[1] ?? -1);
+			if (hop <= 0) return serveRange(request, response, VIDEO_3S);
+			response.writeHead(hop % 2 ? 302 : 307, { location: `/hop/${hop - 1}` });
+			response.end();
+		});
+		expect(await measured(`${host.origin}/hop/5`)).toEqual({ seconds: 3, format: 'mp4' });
+		expect(await measured(`${host.origin}/hop/6`)).toEqual({ error: 'too many redirects' });
+		// 6 requests for the first (5 hops and the file); the second stops at its 6th redirect.
+		expect(host.requests).toHaveLength(6 + 6);
+	});
+
+	it.each([
+		['a redirect without Location', 302, 'could not be fetched: HTTP 302'],
+		['a 404', 404, 'could not be fetched: HTTP 404'],
+		['a 500', 500, 'could not be fetched: HTTP 500'],
+		['a 204', 204, 'could not be fetched: HTTP 204'],
+	])('%s: %s', async (_name, status, error) => {
+		const host = await hostile((_request, response) => {
+			response.writeHead(status);
+			response.end();
+		});
+		expect(await measured(`${host.origin}/file.mp4`)).toEqual({ error });
+	});
+
+	it.each(['ftp://127.0.0.1/a.mp4?next=http://x', 'file:///etc/passwd', 'data:video/mp4,http://'])(
+		'%s is never fetched: only http(s) URLs are read',
+		async (url) => {
+			expect(await measured(url)).toEqual({ error: 'only http(s) URLs are read' });
+		},
+	);
+
+	it('a server that ignores Range: read from the start, within 64 KiB, never whole', async () => {
+		const host = await hostile((request, response) => {
+			if (request.url === '/far.mp4') return whole(response, FAR_MOOV);
+			if (request.url === '/chunked.mp4') return whole(response, MOOV_AT_END, false);
+			whole(response, MOOV_AT_END);
+		});
+		// The moov past the first 16 KiB, within 64 KiB: a second read from the start.
+		expect(await measured(`${host.origin}/near.mp4`)).toEqual({ seconds: 8, format: 'mp4' });
+		expect(await measured(`${host.origin}/chunked.mp4`)).toEqual({ seconds: 8, format: 'mp4' });
+		expect(await measured(`${host.origin}/far.mp4`)).toEqual({
+			error: 'the server ignores Range requests and the header is far in',
+		});
+	});
+
+	it('the total size comes from Content-Range; "*" leaves it unknown', async () => {
+		const host = await hostile((request, response) => {
+			const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(String(request.headers.range)) ?? [];
+			const end = Math.min(Number(to), CBR_MP3.length - 1);
+			const total = request.url === '/unknown.mp3' ? '*' : String(CBR_MP3.length);
+			response.writeHead(206, { 'content-range': `bytes ${from}-${end}/${total}` });
+			response.end(CBR_MP3.subarray(Number(from), end + 1));
+		});
+		expect(await measured(`${host.origin}/known.mp3`)).toEqual({ seconds: 6.192, format: 'mp3' });
+		expect(await measured(`${host.origin}/unknown.mp3`)).toEqual({
+			error: 'a constant-bitrate MP3 needs the file size, which the server did not say',
+		});
 	});
 });
