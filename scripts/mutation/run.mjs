@@ -84,9 +84,39 @@ if (rows.length) {
 		path.join(ROOT, 'test-results', 'mutation', 'summary.json'),
 		JSON.stringify({ date: new Date().toISOString(), parts: rows, survivors }, null, 1),
 	);
+	writeDoc(rows);
 	const { score, covered } = scores(total);
 	console.log(
 		`mutation score ${covered} over covered mutants (${score} over all; parts: ${rows.length - 1}/${Object.keys(PARTS).length})`,
 	);
 } else console.log('no mutation report yet: run without --report first');
 process.exit(failedRuns ? 1 : 0);
+
+/** The table, between the <!-- mutation --> markers of docs/reliability.md. */
+function writeDoc(table) {
+	const doc = path.join(ROOT, 'docs', 'reliability.md');
+	const marker = /<!-- mutation -->[\s\S]*?<!-- \/mutation -->/;
+	const text = readFileSync(doc, 'utf8');
+	if (!marker.test(text)) return;
+	const missing = Object.keys(PARTS).filter((part) => !table.some((row) => row.part === part));
+	const lines = [
+		'<!-- mutation -->',
+		`${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Stryker ${strykerVersion()}, concurrency 2.`,
+		'',
+		'| part | killed | timeout | survived | no coverage | compile errors | score (covered) | score (all) |',
+		'|---|---|---|---|---|---|---|---|',
+		...table.map(
+			(r) =>
+				`| ${r.part === 'all' ? '**all parts run**' : r.part} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.errors} | ${r.covered} | ${r.score} |`,
+		),
+		'',
+		missing.length ? `Not run yet: ${missing.join(', ')}.` : 'Every part has been run.',
+		'<!-- /mutation -->',
+	];
+	writeFileSync(doc, text.replace(marker, lines.join('\n')));
+}
+
+function strykerVersion() {
+	const pkg = path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'package.json');
+	return JSON.parse(readFileSync(pkg, 'utf8')).version;
+}
