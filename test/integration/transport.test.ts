@@ -14,6 +14,7 @@ import {
 	type CallOptions,
 } from '../../nodes/apixo/transport';
 import { probeNode, runNode } from '../../tools/engine';
+import { loggedLines } from '../harness/sweep';
 import { startSimulator, type Simulator } from '../../tools/simulator/server';
 
 const API_KEY = 'sk-transport-SECRET-0123456789';
@@ -338,6 +339,10 @@ describe('errors say what to do and never show the key', () => {
 		const { error } = await inNode(async (ctx) => ({ b: await getBalance.call(ctx) }));
 		expect(error!.message).toContain('bad key ***');
 		expect(errorText(error)).not.toContain(API_KEY);
+		// The attempt was logged (with its outcome), without the key.
+		const logs = loggedLines().join('\n');
+		expect(logs).toContain('APIXO balance');
+		expect(logs).not.toContain(API_KEY);
 	});
 
 	it('no error of this suite carried the key', async () => {
@@ -352,6 +357,7 @@ describe('errors say what to do and never show the key', () => {
 			expect(error).toBeDefined();
 			expect(errorText(error)).not.toContain(API_KEY);
 		}
+		expect(loggedLines().join('\n')).not.toContain(API_KEY);
 	});
 });
 
