@@ -6,6 +6,9 @@
  * kept (incremental) so a rerun tests only what changed. MUTATION_PART picks one part of
  * scripts/mutation/parts.mjs (scripts/mutation/run.mjs runs them in turn and adds them up).
  */
+import os from 'node:os';
+import path from 'node:path';
+
 import { PARTS } from './scripts/mutation/parts.mjs';
 
 const part = process.env.MUTATION_PART;
@@ -31,6 +34,7 @@ export default {
 	reporters: ['clear-text', 'progress', 'json'],
 	jsonReporter: { fileName: `test-results/mutation/${part ?? 'all'}.json` },
 	clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
-	tempDirName: '.stryker-tmp',
+	// Outside the project: lint and tsc never meet a sandbox's copy of the code.
+	tempDirName: path.join(os.tmpdir(), 'n8n-nodes-apixo-stryker'),
 	cleanTempDir: true,
 };

@@ -5,8 +5,15 @@
  */
 export const PARTS = {
 	contract: ['nodes/apixo/contract/**/*.ts'],
-	errors: ['nodes/apixo/errors.ts', 'nodes/apixo/apiError.ts', 'nodes/apixo/result.ts'],
-	transport: ['nodes/apixo/transport.ts', 'nodes/apixo/retry.ts', 'nodes/apixo/sleep.ts'],
+	// Unit-tested: minutes. The next parts are covered by the integration tests: an hour or more.
+	errors: ['nodes/apixo/errors.ts'],
+	transport: [
+		'nodes/apixo/transport.ts',
+		'nodes/apixo/retry.ts',
+		'nodes/apixo/sleep.ts',
+		'nodes/apixo/apiError.ts',
+		'nodes/apixo/result.ts',
+	],
 	hosts: ['nodes/apixo/publicUrl.ts', 'nodes/apixo/otherHosts.ts', 'nodes/apixo/secrets.ts'],
 	media: ['nodes/apixo/mediaDuration.ts', 'nodes/SeedanceMini/helpers/rangeReader.ts'],
 	trigger: ['nodes/ApixoTrigger/**/*.ts'],
