@@ -44,6 +44,10 @@ function reader(file: Buffer, withSize = true) {
 	return { read, stats };
 }
 
+/** The duration of `file`, read through `reader` (with or without its size). */
+const measure = async (file: Buffer, withSize = true) =>
+	await readMediaDuration(reader(file, withSize).read);
+
 it.each([
 	['video-3s.mp4', 3, 'mp4'],
 	['video-8s-moov-at-end.mp4', 8, 'mp4'],
@@ -200,9 +204,6 @@ describe('fragmented MP4 (duration in mvex/mehd, not mvhd)', () => {
 });
 
 describe('MP3 versions and tags (synthetic headers)', () => {
-	const measure = async (file: Buffer, withSize = true) =>
-		await readMediaDuration(reader(file, withSize).read);
-
 	it.each([
 		// frames × samples per frame (1152 for MPEG-1, 576 otherwise) / sample rate
 		[
@@ -306,8 +307,6 @@ describe('MP3 versions and tags (synthetic headers)', () => {
 });
 
 describe('WAV layouts (synthetic chunks)', () => {
-	const measure = async (file: Buffer, withSize = true) =>
-		await readMediaDuration(reader(file, withSize).read);
 	const data = (bytes: number) => ({ id: 'data', body: Buffer.alloc(bytes) });
 
 	it('chunks of odd length before "fmt " are padded to even (RIFF)', async () => {
@@ -364,8 +363,6 @@ describe('WAV layouts (synthetic chunks)', () => {
 });
 
 describe('MP4 and MOV structure (synthetic boxes)', () => {
-	const measure = async (file: Buffer, withSize = true) =>
-		await readMediaDuration(reader(file, withSize).read);
 	const moov5s = box('moov', mvhd(0, 1000, 5000n), trak);
 
 	it.each(['moov', 'mdat', 'free', 'wide'])(
@@ -444,8 +441,6 @@ describe('MP4 and MOV structure (synthetic boxes)', () => {
 });
 
 describe('edges of the headers (each a bug a mutant showed untested)', () => {
-	const measure = async (file: Buffer, withSize = true) =>
-		await readMediaDuration(reader(file, withSize).read);
 	const refused = async (file: Buffer, reason: string, withSize = true) =>
 		await expect(measure(file, withSize)).rejects.toThrow(new MediaHeaderError(reason));
 	const NOT_MEDIA = 'not an MP4, MOV, M4A, MP3 or WAV file';
