@@ -116,94 +116,69 @@ describe('HTTP advice, as the API page and APIXO’s error pages word it', () =>
 });
 
 describe('failCode advice: the page’s table exactly, then families, then a fallback', () => {
+	/** The advice texts, word for word, each written once ([meaning, action]). */
+	const SAFETY = [
+		'The prompt or the input/output content was rejected by safety checks',
+		'Change the prompt or the reference media',
+	];
+	const PROMPT = ['The prompt was invalid or rejected upstream', 'Rewrite the prompt and retry'];
+	const RETRY_OR_SUPPORT = 'Retry with backoff, or contact APIXO support with the task ID';
+	const FAMILY = {
+		balance: [
+			'The account’s balance or quota could not pay for the task',
+			'Add balance to your APIXO account or switch to another account/key',
+		],
+		tooLong: ['The prompt is too long', 'Shorten the prompt and retry'],
+		file: [
+			'A reference file could not be fetched or processed',
+			'Use public, direct URLs to files in common formats',
+		],
+		rate: [
+			'An upstream rate or concurrency limit was reached',
+			'Retry later with exponential backoff, or lower the concurrency',
+		],
+		timeout: ['The task timed out upstream', 'Retry later or use callback mode'],
+		upstream: ['Upstream generation error', RETRY_OR_SUPPORT],
+		unknown: ['The task failed', RETRY_OR_SUPPORT],
+	};
+
 	it.each([
-		[
-			'SensitiveContent',
-			'The prompt or the input/output content was rejected by safety checks',
-			'Change the prompt or the reference media',
-		],
-		[
-			'PromptInvalid',
-			'The prompt was invalid or rejected upstream',
-			'Rewrite the prompt and retry',
-		],
+		['SensitiveContent', SAFETY],
+		['PromptInvalid', PROMPT],
 		[
 			'ImageFormatIncorrect',
-			'A reference image could not be processed',
-			'Use a public, direct image URL in a common image format',
+			[
+				'A reference image could not be processed',
+				'Use a public, direct image URL in a common image format',
+			],
 		],
-		['RateLimited', 'The upstream rate limit was reached', 'Retry later with exponential backoff'],
-		['Timeout', 'Upstream timeout', 'Retry later or use callback mode'],
-		['StreamError', 'Upstream returned a 500-class generation error', 'Retry with backoff'],
 		[
-			'Unknown error',
-			'Upstream returned an unmapped failure',
-			'Retry with backoff, or contact APIXO support with the task ID',
+			'RateLimited',
+			['The upstream rate limit was reached', 'Retry later with exponential backoff'],
 		],
+		['Timeout', ['Upstream timeout', 'Retry later or use callback mode']],
+		['StreamError', ['Upstream returned a 500-class generation error', 'Retry with backoff']],
+		['Unknown error', ['Upstream returned an unmapped failure', RETRY_OR_SUPPORT]],
 		// Families: the first that matches wins.
-		[
-			'CONTENT_POLICY_PROMPT',
-			'The prompt or the input/output content was rejected by safety checks',
-			'Change the prompt or the reference media',
-		],
-		[
-			'ModerationFailed',
-			'The prompt or the input/output content was rejected by safety checks',
-			'Change the prompt or the reference media',
-		],
-		[
-			'PAYMENT_REQUIRED',
-			'The account’s balance or quota could not pay for the task',
-			'Add balance to your APIXO account or switch to another account/key',
-		],
-		[
-			'QuotaExceeded',
-			'The account’s balance or quota could not pay for the task',
-			'Add balance to your APIXO account or switch to another account/key',
-		],
-		['PromptTooLong', 'The prompt is too long', 'Shorten the prompt and retry'],
-		['PROMPT_EMPTY', 'The prompt was invalid or rejected upstream', 'Rewrite the prompt and retry'],
-		[
-			'VideoDownloadTimeout',
-			'A reference file could not be fetched or processed',
-			'Use public, direct URLs to files in common formats',
-		],
-		[
-			'BAD_URL',
-			'A reference file could not be fetched or processed',
-			'Use public, direct URLs to files in common formats',
-		],
-		[
-			'ConcurrencyExceeded',
-			'An upstream rate or concurrency limit was reached',
-			'Retry later with exponential backoff, or lower the concurrency',
-		],
-		[
-			'TOO_MANY_REQUESTS',
-			'An upstream rate or concurrency limit was reached',
-			'Retry later with exponential backoff, or lower the concurrency',
-		],
-		[
-			'THROTTLED',
-			'An upstream rate or concurrency limit was reached',
-			'Retry later with exponential backoff, or lower the concurrency',
-		],
-		['JOB_EXPIRED', 'The task timed out upstream', 'Retry later or use callback mode'],
-		['Timed_Out_Internal', 'The task timed out upstream', 'Retry later or use callback mode'],
-		[
-			'InternalServerError',
-			'Upstream generation error',
-			'Retry with backoff, or contact APIXO support with the task ID',
-		],
-		[
-			'SERVICE_UNAVAILABLE',
-			'Upstream generation error',
-			'Retry with backoff, or contact APIXO support with the task ID',
-		],
-		['E1234', 'The task failed', 'Retry with backoff, or contact APIXO support with the task ID'],
-		['', 'The task failed', 'Retry with backoff, or contact APIXO support with the task ID'],
-		[null, 'The task failed', 'Retry with backoff, or contact APIXO support with the task ID'],
-	])('%j', (failCode, meaning, action) => {
+		['CONTENT_POLICY_PROMPT', SAFETY],
+		['ModerationFailed', SAFETY],
+		['PAYMENT_REQUIRED', FAMILY.balance],
+		['QuotaExceeded', FAMILY.balance],
+		['PromptTooLong', FAMILY.tooLong],
+		['PROMPT_EMPTY', PROMPT],
+		['VideoDownloadTimeout', FAMILY.file],
+		['BAD_URL', FAMILY.file],
+		['ConcurrencyExceeded', FAMILY.rate],
+		['TOO_MANY_REQUESTS', FAMILY.rate],
+		['THROTTLED', FAMILY.rate],
+		['JOB_EXPIRED', FAMILY.timeout],
+		['Timed_Out_Internal', FAMILY.timeout],
+		['InternalServerError', FAMILY.upstream],
+		['SERVICE_UNAVAILABLE', FAMILY.upstream],
+		['E1234', FAMILY.unknown],
+		['', FAMILY.unknown],
+		[null, FAMILY.unknown],
+	] as const)('%j', (failCode, [meaning, action]) => {
 		expect(failCodeAdvice(failCode)).toEqual({ meaning, action });
 	});
 });
