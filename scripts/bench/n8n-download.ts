@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 import type { N8nInstance } from '../../tools/n8n-host/host';
-import { CREDENTIAL_ID, n8nNode, pairWorkflow, webhookNode } from '../../tools/n8n-host/workflows';
+import { credentials, n8nNode, pairWorkflow, webhookNode } from '../../tools/n8n-host/workflows';
 import type { Simulator } from '../../tools/simulator/server';
 import type { Figure } from './report';
 
@@ -25,7 +25,7 @@ export const DOWNLOAD_WORKFLOWS = [
 				taskId: '={{ $json.body.taskId }}',
 				options: { downloadVideo: true },
 			},
-			{ credentials: { apixoApi: { id: CREDENTIAL_ID, name: 'APIXO (simulator)' } } },
+			{ credentials },
 		),
 	),
 	pairWorkflow(

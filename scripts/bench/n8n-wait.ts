@@ -6,7 +6,7 @@
  * idle, status calls per task, and the wall time from the first submit to the last result.
  */
 import type { N8nInstance } from '../../tools/n8n-host/host';
-import { CREDENTIAL_ID, n8nNode, pairWorkflow, webhookNode } from '../../tools/n8n-host/workflows';
+import { credentials, n8nNode, pairWorkflow, webhookNode } from '../../tools/n8n-host/workflows';
 import type { Simulator } from '../../tools/simulator/server';
 import { peakGrowthMb, statusKb } from './n8n-download';
 import type { Figure } from './report';
@@ -30,7 +30,7 @@ const seedance = (waitMode: 'poll' | 'pause') =>
 			waitMode,
 			options: waitMode === 'poll' ? POLL : { maxWait: 300 },
 		},
-		{ credentials: { apixoApi: { id: CREDENTIAL_ID, name: 'APIXO (simulator)' } } },
+		{ credentials },
 	);
 
 export const WAIT_WORKFLOWS = [

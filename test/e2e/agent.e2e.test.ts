@@ -8,7 +8,13 @@ import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 
 import { createInstance, packPackage, type N8nInstance } from '../../tools/n8n-host/host';
-import { apixoCredential, CREDENTIAL_ID, n8nNode } from '../../tools/n8n-host/workflows';
+import {
+	apixoCredential,
+	credentials,
+	mainLink,
+	n8nNode,
+	workflowJson,
+} from '../../tools/n8n-host/workflows';
 import {
 	MODEL,
 	startOpenAiStub,
@@ -69,25 +75,24 @@ function agentWorkflow(id: string, toolSettings: Record<string, unknown> = {}) {
 				options: { firstPollDelay: 0.3, pollInterval: 0.2, maxWait: 60 },
 			},
 			{
-				credentials: { apixoApi: { id: CREDENTIAL_ID, name: 'APIXO (simulator)' } },
+				credentials,
 				...toolSettings,
 			},
 		),
 	];
-	return {
+	return workflowJson(
 		id,
-		name: `Agent ${id}`,
-		active: false,
-		settings: { executionOrder: 'v1' },
+		`Agent ${id}`,
 		nodes,
-		connections: {
-			Start: { main: [[{ node: 'AI Agent', type: 'main', index: 0 }]] },
+		{
+			...mainLink('Start', 'AI Agent'),
 			'OpenAI Chat Model': {
 				ai_languageModel: [[{ node: 'AI Agent', type: 'ai_languageModel', index: 0 }]],
 			},
 			'Seedance Mini': { ai_tool: [[{ node: 'AI Agent', type: 'ai_tool', index: 0 }]] },
 		},
-	};
+		{ executionOrder: 'v1' },
+	);
 }
 
 beforeAll(async () => {

@@ -17,7 +17,7 @@ import {
 } from '../../tools/n8n-host/host';
 import {
 	apixoCredential,
-	CREDENTIAL_ID,
+	credentials,
 	n8nNode,
 	pairWorkflow,
 	pauseWorkflow,
@@ -51,7 +51,7 @@ let queueEnv: Record<string, string>;
 
 const seedance = (parameters: Record<string, unknown>) =>
 	n8nNode('Seedance Mini', 'n8n-nodes-apixo.seedanceMini', parameters, {
-		credentials: { apixoApi: { id: CREDENTIAL_ID, name: 'APIXO (simulator)' } },
+		credentials,
 	});
 const generate = (options: Record<string, unknown> = {}) =>
 	seedance({

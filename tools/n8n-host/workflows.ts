@@ -6,25 +6,37 @@ import path from 'node:path';
 export const CREDENTIAL_ID = 'apixoSimCred0001';
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 
+const CREDENTIAL_NAME = 'APIXO (simulator)';
+
 export function apixoCredential(baseUrl: string, apiKey: string) {
-	return {
-		id: CREDENTIAL_ID,
-		name: 'APIXO (simulator)',
-		type: 'apixoApi',
-		data: { apiKey, baseUrl },
-	};
+	return { id: CREDENTIAL_ID, name: CREDENTIAL_NAME, type: 'apixoApi', data: { apiKey, baseUrl } };
 }
 
-const credentials = { apixoApi: { id: CREDENTIAL_ID, name: 'APIXO (simulator)' } };
+/** The credential apixoCredential() makes, as a node's `credentials` refers to it. */
+export const credentials = { apixoApi: { id: CREDENTIAL_ID, name: CREDENTIAL_NAME } };
+
+/** A connection from `from`'s main output to `to`'s main input. */
+export const mainLink = (from: string, to: string) => ({
+	[from]: { main: [[{ node: to, type: 'main', index: 0 }]] },
+});
+
+/** The workflow JSON around `nodes` and `connections`, inactive. */
+export function workflowJson(
+	id: string,
+	name: string,
+	nodes: unknown[],
+	connections: Record<string, unknown>,
+	settings: Record<string, unknown> = {},
+) {
+	return { id, name, active: false, settings, nodes, connections };
+}
 
 /** Manual Trigger → Seedance Mini with these parameters. */
 export function generateWorkflow(id: string, parameters: Record<string, unknown>) {
-	return {
+	return workflowJson(
 		id,
-		name: `Seedance Mini ${id}`,
-		active: false,
-		settings: {},
-		nodes: [
+		`Seedance Mini ${id}`,
+		[
 			{
 				id: `${id}-start`,
 				name: 'Start',
@@ -43,8 +55,8 @@ export function generateWorkflow(id: string, parameters: Record<string, unknown>
 				credentials,
 			},
 		],
-		connections: { Start: { main: [[{ node: 'Seedance Mini', type: 'main', index: 0 }]] } },
-	};
+		mainLink('Start', 'Seedance Mini'),
+	);
 }
 
 /** APIXO Trigger → HTTP Request posting each emitted item to `catcherUrl`. */
@@ -54,12 +66,10 @@ export function triggerWorkflow(
 	parameters: Record<string, unknown>,
 	catcherUrl: string,
 ) {
-	return {
+	return workflowJson(
 		id,
-		name: `APIXO Trigger ${id}`,
-		active: false,
-		settings: {},
-		nodes: [
+		`APIXO Trigger ${id}`,
+		[
 			{
 				id: `${id}-trigger`,
 				name: 'APIXO Trigger',
@@ -85,8 +95,8 @@ export function triggerWorkflow(
 				},
 			},
 		],
-		connections: { 'APIXO Trigger': { main: [[{ node: 'Report', type: 'main', index: 0 }]] } },
-	};
+		mainLink('APIXO Trigger', 'Report'),
+	);
 }
 
 /**
@@ -133,14 +143,7 @@ type WorkflowNode = ReturnType<typeof n8nNode>;
 
 /** A workflow `first` → `second`, to import and publish. */
 export function pairWorkflow(id: string, first: WorkflowNode, second: WorkflowNode) {
-	return {
-		id,
-		name: `Workflow ${id}`,
-		active: false,
-		settings: {},
-		nodes: [first, second],
-		connections: { [first.name]: { main: [[{ node: second.name, type: 'main', index: 0 }]] } },
-	};
+	return workflowJson(id, `Workflow ${id}`, [first, second], mainLink(first.name, second.name));
 }
 
 /** n8n's Webhook node on POST /webhook/<path>: answers when the last node is done, or at once. */
@@ -191,19 +194,15 @@ export function pauseWorkflow(
 			{ typeVersion: 4.2 },
 		),
 	];
-	const next = (from: string, to: string) => ({
-		[from]: { main: [[{ node: to, type: 'main', index: 0 }]] },
-	});
-	return {
+	return workflowJson(
 		id,
-		name: `Pause ${id}`,
-		active: false,
-		settings: { executionOrder: 'v1' },
+		`Pause ${id}`,
 		nodes,
-		connections: {
-			...next('Webhook', 'Split Out'),
-			...next('Split Out', 'Seedance Mini'),
-			...next('Seedance Mini', 'Report'),
+		{
+			...mainLink('Webhook', 'Split Out'),
+			...mainLink('Split Out', 'Seedance Mini'),
+			...mainLink('Seedance Mini', 'Report'),
 		},
-	};
+		{ executionOrder: 'v1' },
+	);
 }
