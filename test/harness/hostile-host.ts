@@ -90,12 +90,15 @@ export function endless(response: http.ServerResponse) {
 	return { sent: () => sent };
 }
 
-/** Answers a Range request for `file` like a CDN (206 + Content-Range), optionally after `delayMs`. */
+/**
+ * Answers a Range request for `file` like a CDN (206 + Content-Range), optionally after `delayMs`;
+ * `total` is the size Content-Range states (`*`: unknown).
+ */
 export function serveRange(
 	request: http.IncomingMessage,
 	response: http.ServerResponse,
 	file: Buffer,
-	delayMs = 0,
+	{ delayMs = 0, total = String(file.length) }: { delayMs?: number; total?: string } = {},
 ) {
 	const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(String(request.headers.range)) ?? [];
 	const start = Number(from ?? 0);
@@ -103,7 +106,7 @@ export function serveRange(
 	const answer = () => {
 		response.writeHead(206, {
 			'content-type': 'video/mp4',
-			'content-range': `bytes ${start}-${end}/${file.length}`,
+			'content-range': `bytes ${start}-${end}/${total}`,
 			'content-length': String(end - start + 1),
 		});
 		response.end(file.subarray(start, end + 1));

@@ -145,7 +145,7 @@ describe('pre-flight header reads', () => {
 		// Each read alone is within its deadline; the two the file needs are not.
 		Object.assign(mediaDeadlines, { readMs: 5000, fileMs: 1500 });
 		const host = await hostile((request, response) =>
-			serveRange(request, response, MOOV_AT_END, 1000),
+			serveRange(request, response, MOOV_AT_END, { delayMs: 1000 }),
 		);
 		expect(await preflightError(`${host.origin}/slow.mp4`)).toBe(
 			'header not read (the host is too slow: the header took over 1.5 s to read): APIXO checks this file',
@@ -479,13 +479,9 @@ describe('range reads: redirects, status codes and servers that ignore Range', (
 	});
 
 	it('the total size comes from Content-Range; "*" leaves it unknown', async () => {
-		const host = await hostile((request, response) => {
-			const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(String(request.headers.range)) ?? [];
-			const end = Math.min(Number(to), CBR_MP3.length - 1);
-			const total = request.url === '/unknown.mp3' ? '*' : String(CBR_MP3.length);
-			response.writeHead(206, { 'content-range': `bytes ${from}-${end}/${total}` });
-			response.end(CBR_MP3.subarray(Number(from), end + 1));
-		});
+		const host = await hostile((request, response) =>
+			serveRange(request, response, CBR_MP3, request.url === '/unknown.mp3' ? { total: '*' } : {}),
+		);
 		expect(await measured(`${host.origin}/known.mp3`)).toEqual({ seconds: 6.192, format: 'mp3' });
 		expect(await measured(`${host.origin}/unknown.mp3`)).toEqual({
 			error: 'a constant-bitrate MP3 needs the file size, which the server did not say',
