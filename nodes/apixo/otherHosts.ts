@@ -55,11 +55,8 @@ export async function watchStalls(
 		const since = waitingSince();
 		const left = since === undefined ? ms : since + ms - Date.now();
 		if (left <= 0) return onStall();
-		try {
-			await abortableSleep(left, stop);
-		} catch {
-			return; // stopped: the transfer is over
-		}
+		// Rejects once `stop` aborts (the transfer is over), which ends the loop.
+		await abortableSleep(left, stop).catch(() => undefined);
 	}
 }
 

@@ -2,8 +2,10 @@
  * Whether a URL names a public host. APIXO fetches reference media from the internet, so a
  * private, loopback or link-local address can only be a mistake — or a way to make this node
  * probe the network it runs in (cloud metadata at 169.254.169.254). Pure: the hostname comes
- * from `new URL()`, which already turns numeric forms such as `http://2130706433/` or
- * `http://0x7f.1/` into `127.0.0.1`. Names are not resolved (node code has no DNS).
+ * from `new URL()`, which writes every address in one canonical form — numeric forms such as
+ * `http://2130706433/` or `http://0x7f.1/` become `127.0.0.1`, and IPv6 becomes lowercase hex
+ * groups with at most one `::` (`[::ffff:127.0.0.1]` becomes `[::ffff:7f00:1]`) — so only that
+ * form is read here. Names are not resolved (node code has no DNS).
  */
 import type { ContractIssue } from './contract';
 
@@ -20,38 +22,20 @@ const IPV4_RANGES: Array<[string, number, string]> = [
 	['240.0.0.0', 4, 'a reserved address'],
 ];
 
-function ipv4Number(text: string): number | undefined {
-	const parts = text.split('.');
-	if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) < 256))
-		return undefined;
-	return parts.reduce((n, p) => n * 256 + Number(p), 0);
-}
+const ipv4Number = (dotted: string) => dotted.split('.').reduce((n, p) => n * 256 + Number(p), 0);
 
 function ipv4Kind(address: number): string | undefined {
 	return IPV4_RANGES.find(([first, bits]) => {
 		const size = 2 ** (32 - bits);
-		return Math.floor(address / size) === ipv4Number(first)! / size;
+		return Math.floor(address / size) === ipv4Number(first) / size;
 	})?.[2];
 }
 
-/** The eight 16-bit groups of an IPv6 address (a dotted IPv4 tail allowed), or undefined. */
-function ipv6Groups(text: string): number[] | undefined {
-	const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-	if (dotted) {
-		const v4 = ipv4Number(dotted[2]);
-		if (v4 === undefined) return undefined;
-		text = `${dotted[1]}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
-	}
-	const halves = text.split('::');
-	if (halves.length > 2) return undefined;
-	const parse = (half: string) => (half ? half.split(':') : []);
-	const head = parse(halves[0]);
-	const tail = halves.length === 2 ? parse(halves[1]) : [];
-	const missing = 8 - head.length - tail.length;
-	if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-	const groups = [...head, ...Array<string>(missing).fill('0'), ...tail];
-	if (!groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return undefined;
-	return groups.map((g) => parseInt(g, 16));
+/** The eight 16-bit groups of a canonical IPv6 address ("fe80::1"). */
+function ipv6Groups(text: string): number[] {
+	const [head, tail = []] = text.split('::').map((half) => (half ? half.split(':') : []));
+	const missing = Array<string>(8 - head.length - tail.length).fill('0');
+	return [...head, ...missing, ...tail].map((group) => parseInt(group, 16));
 }
 
 function ipv6Kind(groups: number[]): string | undefined {
@@ -77,15 +61,18 @@ function ipv6Kind(groups: number[]): string | undefined {
 export function nonPublicHost(url: string): string | undefined {
 	let hostname: string;
 	try {
-		hostname = new URL(url).hostname.toLowerCase();
+		hostname = new URL(url).hostname;
 	} catch {
 		return undefined; // not a URL: the contract names that problem
 	}
-	const host = hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+	if (hostname.startsWith('[')) {
+		const address = hostname.slice(1, -1);
+		const kind = ipv6Kind(ipv6Groups(address));
+		return kind && `${address} is ${kind}`;
+	}
+	const host = hostname.replace(/\.$/, ''); // "localhost." is localhost too
 	if (host === 'localhost' || host.endsWith('.localhost')) return `${host} is this machine`;
-	const v4 = ipv4Number(host);
-	const v6 = v4 === undefined && host.includes(':') ? ipv6Groups(host) : undefined;
-	const kind = v4 !== undefined ? ipv4Kind(v4) : v6 && ipv6Kind(v6);
+	const kind = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? ipv4Kind(ipv4Number(host)) : undefined;
 	return kind && `${host} is ${kind}`;
 }
 

@@ -198,6 +198,10 @@ describe('readErrorBody and describeErrorBody', () => {
 		['providerErrorId', { data: { providerErrorId: 'p-2' } }, { errorId: 'p-2' }],
 		['provider_error', { data: { provider_error: 'p-3' } }, { errorId: 'p-3' }],
 		['error_code is not an id', { data: { error_code: 'E1' } }, {}],
+		// APIXO's envelope sends `data: null` on errors; a number in data is not a detail.
+		['data null', { code: 500, message: 'Server error', data: null }, { message: 'Server error' }],
+		['data a number', { message: 'x', data: 0 }, { message: 'x' }],
+		['data a string', { message: 'x', data: 'no credits' }, { message: 'x', detail: 'no credits' }],
 		[
 			'an id key with an empty value is skipped',
 			{ request_id: '', data: { trace_id: 'tr' } },
@@ -213,7 +217,9 @@ describe('readErrorBody and describeErrorBody', () => {
 		expect(readErrorBody('a'.repeat(301))).toEqual({});
 		expect(readErrorBody('bad\n\ngateway')).toEqual({ message: 'bad gateway' });
 		expect(readErrorBody('')).toEqual({});
-		expect(readErrorBody(7)).toEqual({});
+		// Nothing at all, not an object of undefined fields.
+		expect(readErrorBody(7)).toStrictEqual({});
+		expect(readErrorBody(true)).toStrictEqual({});
 	});
 
 	it('long details are cut at 300 characters with an ellipsis', () => {

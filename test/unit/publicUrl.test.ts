@@ -48,6 +48,8 @@ it.each([
 		'::ffff:a9fe:a9fe is IPv4 169.254.169.254, a link-local address (cloud metadata lives there)',
 	],
 	['http://[::10.0.0.5]/a.mp4', '::a00:5 is IPv4 10.0.0.5, a private address'],
+	// Zeros up to the last group but not ::1: IPv4-compatible 0.0.0.5, not loopback.
+	['http://[::5]/a.mp4', '::5 is IPv4 0.0.0.5, a "this network" address'],
 	['http://[64:ff9b::192.168.0.1]/a.mp4', '64:ff9b::c0a8:1 is IPv4 192.168.0.1, a private address'],
 ])('%s is not public: %s', (url, why) => {
 	expect(nonPublicHost(url)).toBe(why);
@@ -68,6 +70,13 @@ it.each([
 	'http://[2606:4700::1111]/a.mp4',
 	'http://[::ffff:8.8.8.8]/a.mp4',
 	'http://[fec0::1]/a.mp4',
+	// Last 32 bits that read as 10.0.0.1, outside the mapped, compatible and NAT64 prefixes.
+	'http://[::1:a00:1]/a.mp4',
+	'http://[64:1::a00:1]/a.mp4',
+	'http://[65:ff9b::a00:1]/a.mp4',
+	'http://[64:ff9b:1::a00:1]/a.mp4',
+	'http://[2606:4700::a00:1]/a.mp4',
+	'http://1.2.3.com/a.mp4',
 	'http://localhost.example.com/a.mp4',
 	'http://mylocalhost/a.mp4',
 	'not a url',

@@ -30,3 +30,8 @@ it('compares 32-byte digests with timingSafeEqual for every candidate', () => {
 	}
 	compare.mockRestore();
 });
+
+it('an empty token matches nothing, not even an empty string', () => {
+	expect(tokenMatches('', '')).toBe(false);
+	expect(tokenMatches('', undefined)).toBe(false);
+});
