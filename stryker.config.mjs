@@ -24,11 +24,9 @@ export default {
 	typescriptChecker: { prioritizePerformanceOverAccuracy: true },
 	mutate: part ? PARTS[part] : Object.values(PARTS).flat(),
 	coverageAnalysis: 'perTest',
-	// A static mutant (a module-level value: node descriptions, the price table, zod schemas)
-	// cannot be traced to tests, so Stryker would run every related test file for each one —
-	// hours on 2 cores. They are left out of the score; descriptions are pinned by snapshot
-	// tests (test/unit/descriptions.test.ts) and prices by literal ones (costs.test.ts).
-	ignoreStatic: true,
+	// Static mutants (module-level values: node descriptions, schemas, the price table) run every
+	// related test file; scripts/mutation/jest-runner.cjs makes that cheap when one fails early.
+	ignoreStatic: false,
 	concurrency: 2,
 	// A mutant that loops or waits forever ends as "timeout" (caught) after this.
 	timeoutMS: 20000,

@@ -4,10 +4,12 @@
  * jest loads every test file that imports the file — most of the suite for a shared module, each
  * file with its own module registry (n8n-workflow, the simulator, the harness) — only to skip
  * nearly all of their tests; and Stryker cannot make jest bail, so a killed mutant still runs
- * every covering test. This runner remembers from the dry run (no pattern: every test runs)
- * which file holds which tests and how long they took, loads only the files where a covering
- * test lives, quickest first, and stops after the first file where a test fails (the mutant is
- * killed). A file it has not seen runs as before, so a missed kill is possible, a false one not.
+ * every covering test. This runner remembers from the dry run (no mutant active: every test
+ * runs) which file holds which tests and how long they took, loads only the files where a
+ * covering test lives, quickest first, and stops after the first file where a test fails (the
+ * mutant is killed). A static mutant (module-level code, no test to point at) runs every related
+ * file, quickest first, with the same stop. A file it has not seen runs too, so a missed kill is
+ * possible, a false one not.
  */
 const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
@@ -24,6 +26,9 @@ function load(rootDir) {
 	return known;
 }
 
+/** Set by Stryker while a mutant runs (@stryker-mutator/api's ACTIVE_MUTANT_ENV_VARIABLE). */
+const ACTIVE_MUTANT = '__STRYKER_ACTIVE_MUTANT__';
+
 /** Loading a test file (its imports, the simulator) costs about this much before any test. */
 const FILE_COST_MS = 500;
 
@@ -31,7 +36,7 @@ module.exports = class CoveringFilesRunner extends TestRunner {
 	async runTests(tests, watcher, options) {
 		const { rootDir, testNamePattern } = this._globalConfig;
 		const files = load(rootDir);
-		if (!testNamePattern) {
+		if (process.env[ACTIVE_MUTANT] === undefined) {
 			this.on('test-file-success', ([test, result]) => {
 				files[test.path] = result.testResults.map((t) => [t.fullName, t.duration ?? 0]);
 				writeFileSync(storeOf(rootDir), JSON.stringify(files));
@@ -39,7 +44,7 @@ module.exports = class CoveringFilesRunner extends TestRunner {
 			return super.runTests(tests, watcher, options);
 		}
 		// jest matches the pattern case-insensitively anywhere in a test's full name.
-		const pattern = new RegExp(testNamePattern, 'i');
+		const pattern = new RegExp(testNamePattern ?? '', 'i');
 		const cost = (test) =>
 			files[test.path]
 				? FILE_COST_MS +

@@ -2,6 +2,7 @@ import {
 	estimateCost,
 	parseResultJson,
 	PRICE_PER_SECOND,
+	showValue,
 	referenceDurationIssues,
 	validateSubmitBody,
 	type SubmitInput,
@@ -25,6 +26,55 @@ describe('client schema follows the validation table', () => {
 		expect(validateSubmitBody(body, { allowLoopbackHttpCallback: true }).ok).toBe(true);
 		const remote = { ...body, callback_url: 'http://10.0.0.8/hook' };
 		expect(validateSubmitBody(remote, { allowLoopbackHttpCallback: true }).ok).toBe(false);
+	});
+
+	it('says what a callback URL must be, in either mode', () => {
+		const refusal = (callback_url: string, allowLoopbackHttpCallback: boolean) => {
+			const body = {
+				request_type: 'callback',
+				callback_url,
+				input: { mode: 'text-to-video', prompt: 'x' },
+			};
+			const checked = validateSubmitBody(body, { allowLoopbackHttpCallback });
+			return checked.ok
+				? 'accepted'
+				: checked.issues.map((i) => `${i.path} ${i.message}`).join('; ');
+		};
+		expect(refusal('http://example.com/hook', false)).toBe(
+			'callback_url must be a public https URL (got "http://example.com/hook")',
+		);
+		expect(refusal('http://example.com/hook', true)).toBe(
+			'callback_url must be a public https URL (plain http only for localhost/127.0.0.1) (got "http://example.com/hook")',
+		);
+		// Loopback is allowed for plain http only, not for any scheme.
+		expect(refusal('ftp://127.0.0.1/hook', true)).toBe(
+			'callback_url must be a public https URL (plain http only for localhost/127.0.0.1) (got "ftp://127.0.0.1/hook")',
+		);
+		expect(refusal('https://example.com/hook', false)).toBe('accepted');
+	});
+
+	// Number() alone would read hex, exponents and booleans as numbers.
+	it.each([['0x5'], ['1e1'], [true], ['5s']])('refuses duration %p', (duration) => {
+		const checked = validateSubmitBody({ input: { mode: 'text-to-video', prompt: 'x', duration } });
+		expect(checked.ok ? [] : checked.issues.map((i) => i.path)).toEqual(['input.duration']);
+	});
+});
+
+describe('showValue: how a refused value is shown', () => {
+	it.each([
+		[undefined, 'nothing'],
+		['a'.repeat(80), JSON.stringify('a'.repeat(80))],
+		['a'.repeat(81), JSON.stringify(`${'a'.repeat(77)}...`)],
+		[NaN, 'NaN'],
+		[-Infinity, '-Infinity'],
+		[true, 'true'],
+		[null, 'null'],
+		[[1, 2], '[1,2]'],
+		[{ k: 'v'.repeat(72) }, JSON.stringify({ k: 'v'.repeat(72) })],
+		[{ k: 'v'.repeat(73) }, `${JSON.stringify({ k: 'v'.repeat(73) }).slice(0, 77)}...`],
+		[10n, 'bigint'],
+	])('%p', (value, shown) => {
+		expect(showValue(value)).toBe(shown);
 	});
 });
 
@@ -92,6 +142,8 @@ describe('resultJson is a JSON string', () => {
 	});
 	it.each([
 		['missing', undefined, 'missing'],
+		['null', null, 'resultJson is missing'],
+		['empty', '', 'resultJson is missing'],
 		['not JSON', 'not json', 'not valid JSON'],
 		['no resultUrls', '{"urls":[]}', 'resultUrls'],
 		['resultUrls not strings', '{"resultUrls":[1]}', 'resultUrls'],

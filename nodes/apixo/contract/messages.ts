@@ -11,8 +11,8 @@ export function showValue(value: unknown): string {
 		const cut = value.length > 80 ? `${value.slice(0, 77)}...` : value;
 		return JSON.stringify(cut);
 	}
-	if (typeof value === 'number' || typeof value === 'boolean' || value === null)
-		return String(value);
+	// JSON would write NaN and Infinity as null; true, false and null read the same either way.
+	if (typeof value === 'number') return String(value);
 	try {
 		const text = JSON.stringify(value);
 		return text.length > 80 ? `${text.slice(0, 77)}...` : text;
@@ -33,17 +33,9 @@ export interface ContractIssue {
 	message: string;
 }
 
-/** For schemas without a message of their own: zod's default would say "Invalid input...". */
-export const requiredMessage = (issue: { code?: string; input?: unknown }) =>
-	issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined;
-
 export function toContractIssues(error: z.ZodError): ContractIssue[] {
 	return error.issues.map((issue) => ({
 		path: issue.path.map(String).join('.') || 'body',
 		message: issue.message,
 	}));
-}
-
-export function describeIssues(issues: ContractIssue[]): string {
-	return issues.map((i) => `${i.path} ${i.message}`).join('; ');
 }

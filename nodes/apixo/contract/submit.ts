@@ -16,10 +16,8 @@ import {
 	type Mode,
 } from './constants';
 import {
-	describeIssues,
 	mustBe,
 	oneOf,
-	requiredMessage,
 	showValue,
 	toContractIssues,
 	type ContractIssue,
@@ -33,7 +31,7 @@ const promptSchema = z
 /** A field whose rule is easier said as a function: `parse` returns the normalized value or undefined. */
 const rule = <T>(allowed: string, parse: (value: unknown) => T | undefined) =>
 	z.unknown().transform((value, ctx): T => {
-		const parsed = value === undefined ? undefined : parse(value);
+		const parsed = parse(value); // each parse refuses undefined (a field set to nothing)
 		if (parsed === undefined) {
 			ctx.addIssue({
 				code: 'custom',
@@ -218,7 +216,7 @@ export type SubmitInput = SubmitBody['input'];
 
 export type SubmitValidation =
 	| { ok: true; body: SubmitBody }
-	| { ok: false; issues: ContractIssue[]; message: string };
+	| { ok: false; issues: ContractIssue[] };
 
 const submitSchemas: Record<string, ReturnType<typeof submitBodySchema>> = {};
 
@@ -232,10 +230,10 @@ export function validateSubmitBody(
 	const schema = (submitSchemas[String(loopback)] ??= submitBodySchema({
 		allowLoopbackHttpCallback: loopback,
 	}));
-	const parsed = schema.safeParse(raw, { error: requiredMessage });
+	const parsed = schema.safeParse(raw);
 	if (parsed.success) return { ok: true, body: parsed.data };
-	const issues = toContractIssues(parsed.error);
-	return { ok: false, issues, message: describeIssues(issues) };
+	// Every schema above words its own refusal: zod's generic "Invalid input" never shows.
+	return { ok: false, issues: toContractIssues(parsed.error) };
 }
 
 // ---------------------------------------------------------------------------------------------
