@@ -1,5 +1,7 @@
 import {
+	callbackPayloadSchema,
 	estimateCost,
+	isLoopbackUrl,
 	parseResultJson,
 	PRICE_PER_SECOND,
 	showValue,
@@ -57,6 +59,98 @@ describe('client schema follows the validation table', () => {
 	it.each([['0x5'], ['1e1'], [true], ['5s']])('refuses duration %p', (duration) => {
 		const checked = validateSubmitBody({ input: { mode: 'text-to-video', prompt: 'x', duration } });
 		expect(checked.ok ? [] : checked.issues.map((i) => i.path)).toEqual(['input.duration']);
+	});
+});
+
+describe('each refusal says what is allowed and what was seen, word for word', () => {
+	const refusal = (input: object, body: object = {}, allowLoopbackHttpCallback = false) => {
+		const checked = validateSubmitBody(
+			{ ...body, input: { mode: 'text-to-video', prompt: 'x', ...input } },
+			{ allowLoopbackHttpCallback },
+		);
+		return checked.ok ? 'accepted' : checked.issues.map((i) => `${i.path} ${i.message}`).join('; ');
+	};
+	const omni = (urls: object) => ({
+		mode: 'omni_reference',
+		image_urls: ['https://a.example/a.png'],
+		...urls,
+	});
+	const callback = (callback_url: unknown) => ({ request_type: 'callback', callback_url });
+	const loopbackOnly = '(plain http only for localhost/127.0.0.1)';
+	it.each([
+		[{ prompt: 5 }, {}, false, 'input.prompt must be a non-empty text (got 5)'],
+		[
+			{ mode: 'omni_reference', image_urls: 'x' },
+			{},
+			false,
+			'input.image_urls must be a list of 1 to 9 image URLs (got "x")',
+		],
+		[
+			omni({ video_urls: 'x' }),
+			{},
+			false,
+			'input.video_urls must be a list of 1 to 3 video URLs (got "x")',
+		],
+		[
+			omni({ audio_urls: 'x' }),
+			{},
+			false,
+			'input.audio_urls must be a list of 1 to 3 audio URLs (got "x")',
+		],
+		[
+			{ mode: 'first_and_last_frames', image_urls: 'x' },
+			{},
+			false,
+			'input.image_urls must be a list of 1 to 2 image (first frame, then optional last frame) URLs (got "x")',
+		],
+		[
+			{},
+			{ request_type: 'sync' },
+			false,
+			'request_type must be one of "async", "callback" (got "sync")',
+		],
+		[{}, callback(5), false, 'callback_url must be an https URL (got 5)'],
+		[{}, { provider: 'x' }, false, 'provider must be one of "auto", "value", "official" (got "x")'],
+		// An http(s) URL from its first character to its last, with no space inside.
+		[
+			omni({ image_urls: ['ftp://cdn.example/a.png?u=https://x.example'] }),
+			{},
+			false,
+			'input.image_urls.0 must be a public http(s) URL',
+		],
+		[
+			omni({ image_urls: ['https://cdn.example/a b.png'] }),
+			{},
+			false,
+			'input.image_urls.0 must be a public http(s) URL',
+		],
+		// Loopback means the host itself, not a name that contains it.
+		[
+			{},
+			callback('http://notlocalhost/hook'),
+			true,
+			`callback_url must be a public https URL ${loopbackOnly} (got "http://notlocalhost/hook")`,
+		],
+		[
+			{},
+			callback('http://localhost.example.com/hook'),
+			true,
+			`callback_url must be a public https URL ${loopbackOnly} (got "http://localhost.example.com/hook")`,
+		],
+		[{}, callback('http://127.0.0.10:5678/hook'), true, 'accepted'],
+	])('%p %p', (input, body, loopback, said) => {
+		expect(refusal(input, body, loopback)).toBe(said);
+	});
+
+	it('a callback task id outside letters, digits, "_", "." and "-"', () => {
+		const parsed = callbackPayloadSchema.safeParse({ data: { taskId: 'a b', state: 'success' } });
+		expect(parsed.error?.issues.map((i) => i.message)).toEqual([
+			'must hold only letters, digits, "_", "." or "-"',
+		]);
+	});
+
+	it('a loopback check on something that is not a URL says no', () => {
+		expect(isLoopbackUrl('not a url')).toBe(false);
 	});
 });
 

@@ -62,19 +62,6 @@ export type CallbackPayload = z.output<typeof callbackPayloadSchema>;
 
 export const balanceResponseSchema = envelope(z.number());
 
-/**
- * Error answers: a JSON body is optional and may not be JSON at all. APIXO's error page puts the
- * detail in `data.error` (`{"code":400,"message":"Invalid request","data":{"error":"Missing
- * required field: input.prompt"}}`), sometimes with a provider's error identifier beside it.
- */
-export const errorBodySchema = z
-	.object({
-		code: z.number().optional(),
-		message: z.string().optional(),
-		data: z.unknown().optional(),
-	})
-	.passthrough();
-
 export const resultPayloadSchema = z.object({ resultUrls: z.array(z.string()) }).passthrough();
 
 /** `success` or `failed`, in any case; every other state (an open set) is still running. */
