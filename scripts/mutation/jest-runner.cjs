@@ -39,9 +39,10 @@ module.exports = class CoveringFilesRunner extends TestRunner {
 		if (process.env[ACTIVE_MUTANT] === undefined) {
 			this.on('test-file-success', ([test, result]) => {
 				files[test.path] = result.testResults.map((t) => [t.fullName, t.duration ?? 0]);
-				writeFileSync(storeOf(rootDir), JSON.stringify(files));
 			});
-			return super.runTests(tests, watcher, options);
+			await super.runTests(tests, watcher, options);
+			writeFileSync(storeOf(rootDir), JSON.stringify(files));
+			return;
 		}
 		// jest matches the pattern case-insensitively anywhere in a test's full name.
 		const pattern = new RegExp(testNamePattern ?? '', 'i');
