@@ -11,6 +11,16 @@ import {
 } from '../../nodes/apixo/contract';
 import { clientVerdict, judge, VALIDATION_TABLE } from '../fixtures/validation-table';
 
+/** A submit body's refusals as "path message" lines, or "accepted". */
+const refusal = (input: object, body: object = {}, allowLoopbackHttpCallback = false) => {
+	const checked = validateSubmitBody(
+		{ ...body, input: { mode: 'text-to-video', prompt: 'x', ...input } },
+		{ allowLoopbackHttpCallback },
+	);
+	return checked.ok ? 'accepted' : checked.issues.map((i) => `${i.path} ${i.message}`).join('; ');
+};
+const callback = (callback_url: unknown) => ({ request_type: 'callback', callback_url });
+
 // The same table runs against the simulator in test/integration/simulator.test.ts: the contract
 // and the simulator are two independent readings of the API page.
 describe('client schema follows the validation table', () => {
@@ -31,28 +41,17 @@ describe('client schema follows the validation table', () => {
 	});
 
 	it('says what a callback URL must be, in either mode', () => {
-		const refusal = (callback_url: string, allowLoopbackHttpCallback: boolean) => {
-			const body = {
-				request_type: 'callback',
-				callback_url,
-				input: { mode: 'text-to-video', prompt: 'x' },
-			};
-			const checked = validateSubmitBody(body, { allowLoopbackHttpCallback });
-			return checked.ok
-				? 'accepted'
-				: checked.issues.map((i) => `${i.path} ${i.message}`).join('; ');
-		};
-		expect(refusal('http://example.com/hook', false)).toBe(
+		expect(refusal({}, callback('http://example.com/hook'), false)).toBe(
 			'callback_url must be a public https URL (got "http://example.com/hook")',
 		);
-		expect(refusal('http://example.com/hook', true)).toBe(
+		expect(refusal({}, callback('http://example.com/hook'), true)).toBe(
 			'callback_url must be a public https URL (plain http only for localhost/127.0.0.1) (got "http://example.com/hook")',
 		);
 		// Loopback is allowed for plain http only, not for any scheme.
-		expect(refusal('ftp://127.0.0.1/hook', true)).toBe(
+		expect(refusal({}, callback('ftp://127.0.0.1/hook'), true)).toBe(
 			'callback_url must be a public https URL (plain http only for localhost/127.0.0.1) (got "ftp://127.0.0.1/hook")',
 		);
-		expect(refusal('https://example.com/hook', false)).toBe('accepted');
+		expect(refusal({}, callback('https://example.com/hook'), false)).toBe('accepted');
 	});
 
 	// Number() alone would read hex, exponents and booleans as numbers.
@@ -63,19 +62,11 @@ describe('client schema follows the validation table', () => {
 });
 
 describe('each refusal says what is allowed and what was seen, word for word', () => {
-	const refusal = (input: object, body: object = {}, allowLoopbackHttpCallback = false) => {
-		const checked = validateSubmitBody(
-			{ ...body, input: { mode: 'text-to-video', prompt: 'x', ...input } },
-			{ allowLoopbackHttpCallback },
-		);
-		return checked.ok ? 'accepted' : checked.issues.map((i) => `${i.path} ${i.message}`).join('; ');
-	};
 	const omni = (urls: object) => ({
 		mode: 'omni_reference',
 		image_urls: ['https://a.example/a.png'],
 		...urls,
 	});
-	const callback = (callback_url: unknown) => ({ request_type: 'callback', callback_url });
 	const loopbackOnly = '(plain http only for localhost/127.0.0.1)';
 	it.each([
 		[{ prompt: 5 }, {}, false, 'input.prompt must be a non-empty text (got 5)'],
