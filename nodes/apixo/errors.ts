@@ -170,7 +170,7 @@ const FAIL_CODE_FAMILIES: Array<[RegExp, Advice]> = [
 		},
 	],
 	[
-		/time.?out|timed.?out|expired/i,
+		/timed?.?out|expired/i,
 		{ meaning: 'The task timed out upstream', action: 'Retry later or use callback mode' },
 	],
 	[
@@ -208,7 +208,8 @@ export interface ApiErrorText {
 	errorId?: string;
 }
 
-const ERROR_ID_KEY = /^(provider_?)?(error_?id|request_?id|trace_?id)$|^provider_error(_?id)?$/i;
+// `provider_error` alone is an id too; `provider_error_id` is read by the first branch.
+const ERROR_ID_KEY = /^(?:provider_?)?(?:error|request|trace)_?id$|^provider_error$/i;
 const short = (text: string) => {
 	const line = text.replace(/\s+/g, ' ').trim();
 	return line.length > 300 ? `${line.slice(0, 297)}...` : line;
