@@ -132,6 +132,29 @@ describe('reference media pre-flight', () => {
 		expect(items[0].json.estimatedCostNote).toMatch(/Excludes the reference videos' seconds/);
 	});
 
+	it('only videos and audios are read: images alone read nothing, images with an audio read that', async () => {
+		const image = 'https://cdn.example.com/a.png';
+		const imagesOnly = await run(omni({ imageUrls: image, prompt: 'like @image1' }));
+		expect(imagesOnly.error).toBeUndefined();
+		expect(imagesOnly.items[0].json.referenceMedia).toBeUndefined();
+		const withAudio = await run(omni({ imageUrls: image, audioUrls: media('audio-4s.m4a') }));
+		expect(withAudio.error).toBeUndefined();
+		expect(withAudio.items[0].json.referenceMedia).toEqual([
+			{ url: media('audio-4s.m4a'), type: 'audio', durationS: 4, format: 'm4a' },
+		]);
+		expect(mediaRequests().every((r) => r.path.startsWith('/media/audio-4s.m4a'))).toBe(true);
+	});
+
+	it('one of two videos unread: the estimate leaves out all reference seconds and says so', async () => {
+		const { items, error } = await run(
+			omni({ videoUrls: `${media('video-3s.mp4')}\n${media('garbage-5s.mp4')}` }),
+		);
+		expect(error).toBeUndefined();
+		// 5 s output × $0.0625 (720p with video references); the 3 s read are not added alone.
+		expect(items[0].json.estimatedCostUsd).toBe(0.3125);
+		expect(items[0].json.estimatedCostNote).toMatch(/Excludes the reference videos' seconds/);
+	});
+
 	it('with the check off, nothing is read and the API refuses an over-long file itself', async () => {
 		const { error } = await run(
 			omni({ videoUrls: media('video-16s.mp4') }, { preflightMedia: false }),
@@ -168,6 +191,71 @@ describe('batch budget', () => {
 		sim.balanceUsd = 3;
 		const { error } = await run({ ...costly, options: { budgetUsd: 50 } }, 3);
 		expect(error?.message).toMatch(/is above the account balance of \$3$/);
+		expect(sim.count('submit')).toBe(0);
+	});
+
+	it('the three most expensive items are named, dearest first', async () => {
+		// 4, 15, 6 and 10 s at $0.1025/s: $0.41, $1.5375, $0.615, $1.025.
+		const { error } = await run(
+			{ ...costly, duration: '={{ [4, 15, 6, 10][$json.i] }}', options: { budgetUsd: 1 } },
+			4,
+		);
+		expect(error?.message).toBe('Estimated total $3.5875 for 4 items is above the budget of $1');
+		expect(error?.description).toContain(
+			'Most expensive: item 1: $1.5375, item 3: $1.025, item 2: $0.615. Nothing was submitted',
+		);
+		expect(sim.count('submit')).toBe(0);
+	});
+
+	it('a total equal to the budget or to the balance is within them', async () => {
+		// One 10 s task: $1.025.
+		const ten = { ...costly, duration: 10 };
+		sim.balanceUsd = 1.025;
+		expect((await run({ ...ten, options: { budgetUsd: 1.025 } })).error).toBeUndefined();
+		expect(sim.count('submit')).toBe(1);
+	});
+
+	it('a total equal to the budget but above the balance names the balance, for 1 item', async () => {
+		sim.balanceUsd = 1;
+		const { error } = await run({ ...costly, duration: 10, options: { budgetUsd: 1.025 } });
+		expect(error?.message).toBe(
+			'Estimated total $1.025 for 1 item is above the account balance of $1',
+		);
+		expect(error?.description).not.toContain('leave out reference video seconds');
+	});
+
+	it('with an item whose estimate leaves out reference seconds, the total is said to be a lower bound', async () => {
+		const { error } = await run(
+			{
+				...omni({
+					videoUrls: `={{ [${JSON.stringify(media('garbage-5s.mp4'))}, ${JSON.stringify(media('video-3s.mp4'))}][$json.i] }}`,
+				}),
+				options: { budgetUsd: 0.01 },
+			},
+			2,
+		);
+		expect(error?.message).toMatch(/^Estimated total \$[\d.]+ for 2 items is above the budget/);
+		expect(error?.description).toContain(
+			'Some estimates leave out reference video seconds, so the real total is higher.',
+		);
+		expect(sim.count('submit')).toBe(0);
+	});
+
+	it("the balance read's error names the first item that is sent (item 0 failed under Continue On Fail)", async () => {
+		sim.inject({ endpoint: 'balance', kind: 'http', status: 401, times: 5 });
+		const { error } = await runNode({
+			node: new SeedanceMini(),
+			parameters: {
+				...costly,
+				prompt: '={{ $json.i === 0 ? "" : "a long shot" }}',
+				options: { budgetUsd: 50 },
+			} as RunNodeOptions['parameters'],
+			items: [0, 1, 2].map((i) => ({ json: { i } })),
+			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
+			continueOnFail: true,
+		});
+		expect(error?.message).toMatch(/401/);
+		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(1);
 		expect(sim.count('submit')).toBe(0);
 	});
 

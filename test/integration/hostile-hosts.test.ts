@@ -258,12 +258,15 @@ describe('download', () => {
 	/** A task whose result URL is on `host`. */
 	async function download(host: HostileHost, options: IDataObject) {
 		sim.planNextTasks({ resultJson: JSON.stringify({ resultUrls: [`${host.origin}/video.mp4`] }) });
+		const before = handles();
 		const { items, error } = await run({
 			operation: 'generate',
 			mode: 'text-to-video',
 			prompt: 'a fox in the snow',
 			options: { ...FAST, downloadVideo: true, ...options },
 		});
+		// The stall watchdog and its sleep end with the download, whatever ended it.
+		await expectNothingLeft(before);
 		expect(items).toEqual([]);
 		const [taskId] = [...sim.tasks.keys()];
 		expect(error?.message).toEqual(oneShortLine);
@@ -352,6 +355,55 @@ describe('download', () => {
 		// Cut off near the limit, not read on: socket buffers hold a few MB at most.
 		expect(sent()).toBeLessThan(32 * 1024 * 1024);
 		counted('oversize download');
+	});
+});
+
+describe('download: limits are inclusive, names and schemes', () => {
+	/** A finished task whose result URL is `url`, run with Download Video on. */
+	async function downloaded(url: string, options: IDataObject = {}) {
+		sim.planNextTasks({ resultJson: JSON.stringify({ resultUrls: [url] }) });
+		const before = handles();
+		const result = await run({
+			operation: 'generate',
+			mode: 'text-to-video',
+			prompt: 'a fox in the snow',
+			options: { ...FAST, downloadVideo: true, ...options },
+		});
+		await expectNothingLeft(before);
+		return { ...result, taskId: [...sim.tasks.keys()][0] };
+	}
+	const exactly = (bytes: number, withLength: boolean) =>
+		hostile((_request, response) => {
+			response.writeHead(200, {
+				'content-type': 'video/mp4',
+				...(withLength ? { 'content-length': String(bytes) } : {}),
+			});
+			response.end(Buffer.alloc(bytes, 0x2e));
+		});
+
+	it.each([
+		['with Content-Length', true],
+		['without Content-Length', false],
+	])('a video of exactly Max Download Size is kept (%s)', async (_name, withLength) => {
+		const host = await exactly(500_000, withLength);
+		const { items, error, taskId } = await downloaded(`${host.origin}/video.mp4`, {
+			maxDownloadSize: 0.5,
+		});
+		expect(error).toBeUndefined();
+		expect(items[0].binary!.data).toMatchObject({
+			fileName: `${taskId}.mp4`,
+			mimeType: 'video/mp4',
+			bytes: 500_000,
+		});
+	});
+
+	it.each([
+		['ftp://files.example.com/video.mp4'],
+		['file:///etc/passwd?https://cdn.example.com/v.mp4'],
+	])('a result URL that is not http(s) is not fetched: %s', async (url) => {
+		const { items, error, taskId } = await downloaded(url);
+		expect(items).toEqual([]);
+		expect(error?.message).toBe(`Task ${taskId}: result URL is not http(s): ${url}`);
 	});
 });
 

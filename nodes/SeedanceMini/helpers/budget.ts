@@ -13,13 +13,15 @@ export interface PricedItem {
 
 const usd = (value: number) => `$${Math.round(value * 10_000) / 10_000}`;
 
-/** Refuse the whole batch when its estimated total exceeds the budget or the account balance. */
+/**
+ * Refuse the whole batch when its estimated total exceeds the budget or the account balance.
+ * `items` holds at least one item (the caller has nothing to check otherwise).
+ */
 export async function checkBudget(
 	this: IExecuteFunctions,
 	items: PricedItem[],
 	budgetUsd: number,
 ): Promise<void> {
-	if (!items.length) return;
 	const total = items.reduce((sum, item) => sum + item.estimatedCostUsd, 0);
 	// Free: the balance endpoint bills nothing.
 	const balanceUsd = await getBalance.call(this, { itemIndex: items[0].itemIndex });

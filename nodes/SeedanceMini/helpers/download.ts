@@ -81,8 +81,7 @@ export async function downloadVideo(
 		const source = (body.constructor as unknown as ReadableClass).from(guarded());
 		return await this.helpers.prepareBinaryData(source, `${taskId}.mp4`, 'video/mp4');
 	} catch (error) {
-		const reason =
-			cutOff?.why ?? oneLine((error as Error).message?.split('\n')[0] || 'unknown error');
+		const reason = cutOff?.why ?? oneLine(String((error as Error).message).split('\n')[0]);
 		const fix = cutOff?.tooLarge
 			? 'raise "Max Download Size" and run "Get Status" with this task ID and "Download Video"'
 			: 'run "Get Status" with this task ID and "Download Video" later';

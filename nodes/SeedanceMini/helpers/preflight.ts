@@ -18,18 +18,19 @@ export interface ReferenceMedia {
 	error?: string;
 }
 
+type OmniInput = Extract<SubmitInput, { mode: 'omni_reference' }>;
+
 /** Whether an item's reference media are measured before submitting (the default). */
-export const needsPreflight = (input: SubmitInput, enabled: unknown) =>
+export const needsPreflight = (input: SubmitInput, enabled: unknown): input is OmniInput =>
 	enabled !== false &&
 	input.mode === 'omni_reference' &&
 	((input.video_urls?.length ?? 0) > 0 || (input.audio_urls?.length ?? 0) > 0);
 
 export async function measureReferences(
 	this: IExecuteFunctions,
-	input: SubmitInput,
+	input: OmniInput,
 	options: MeasureOptions = {},
 ): Promise<ReferenceMedia[]> {
-	if (input.mode !== 'omni_reference') return [];
 	const entries = [
 		...(input.video_urls ?? []).map((url) => ({ url, type: 'video' as const })),
 		...(input.audio_urls ?? []).map((url) => ({ url, type: 'audio' as const })),
