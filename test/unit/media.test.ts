@@ -523,4 +523,71 @@ describe('edges of the headers (each a bug a mutant showed untested)', () => {
 		await refused(file(trex, mehd(0, ALL_ONES_32)), unknown);
 		await refused(file(trex, fullBox('mehd', 1, Buffer.alloc(2))), unknown);
 	});
+
+	it('a mehd cut inside its duration is unknown, not a crash; a whole one ending mvex is read', async () => {
+		const unknown = 'a fragmented MP4 that does not state its total duration (no "mehd" box)';
+		const file = (...mvex: Buffer[]) =>
+			fragmentedMp4(mvhd(0, 1000, 0n), trak, box('mvex', ...mvex));
+		await refused(file(trex, fullBox('mehd', 0, Buffer.alloc(2))), unknown);
+		await refused(file(trex, fullBox('mehd', 1, Buffer.alloc(4))), unknown);
+		expect(await measure(file(trex, mehd(1, 7000n)))).toEqual({ seconds: 7, format: 'mp4' });
+	});
+
+	it('without a file size, a short file without moov is read once, not past its end', async () => {
+		const { read, stats } = reader(Buffer.concat([ftyp, box('free', Buffer.alloc(50))]), false);
+		await expect(readMediaDuration(read)).rejects.toThrow(
+			new MediaHeaderError('no "moov" box found'),
+		);
+		expect(stats.reads).toBe(1);
+	});
+
+	/** The 4 bytes of an MPEG-1 layer III, 32 kbit/s, 44.1 kHz frame header. */
+	const HEADER = mp3({ version: 'mpeg1', bitrateIndex: 1, sampleRateIndex: 0, size: 4 }).subarray(
+		0,
+		4,
+	);
+
+	it('an MP3 frame header that ends the file is read; a sync word in its last 2 bytes is none', async () => {
+		// 4 bytes at 32 kbit/s: 1 ms.
+		expect(await measure(Buffer.concat([id3(0), HEADER]))).toEqual({
+			seconds: 0.001,
+			format: 'mp3',
+		});
+		await refused(Buffer.concat([id3(50), HEADER.subarray(0, 2)]), 'no MP3 frame header found');
+	});
+
+	it('an ID3 tag that ends just past the first read: the frame is read there', async () => {
+		const file = mp3({
+			version: 'mpeg1',
+			bitrateIndex: 1,
+			sampleRateIndex: 0,
+			before: id3(HEAD_BYTES),
+			size: HEAD_BYTES + 10 + 4000,
+		});
+		const { read, stats } = reader(file);
+		expect(await readMediaDuration(read)).toEqual({ seconds: 1, format: 'mp3' });
+		expect(stats.reads).toBe(2);
+	});
+
+	it('a first frame whose 64 bytes end the first read needs no second read', async () => {
+		const file = mp3({
+			version: 'mpeg1',
+			bitrateIndex: 1,
+			sampleRateIndex: 0,
+			before: id3(HEAD_BYTES - 64 - 10),
+			size: HEAD_BYTES - 64 + 4000,
+		});
+		const { read, stats } = reader(file);
+		expect(await readMediaDuration(read)).toEqual({ seconds: 1, format: 'mp3' });
+		expect(stats.reads).toBe(1);
+	});
+
+	it('a WAV "data" chunk header that ends the first bytes is read', async () => {
+		const file = wav([
+			{ id: 'fmt ', body: fmt(8000) },
+			{ id: 'data', declared: 16_000 },
+		]);
+		expect(file.length).toBe(44);
+		expect(await measure(file)).toEqual({ seconds: 2, format: 'wav' });
+	});
 });
