@@ -15,6 +15,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { waitOptions } from '../../nodes/SeedanceMini/actions/descriptions';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
+import { HEAD_BYTES } from '../../nodes/apixo/mediaDuration';
 import { mediaDeadlines, measureReference } from '../../nodes/SeedanceMini/helpers/rangeReader';
 import { recordFigures } from '../harness/figures';
 import { expectNothingLeft, handles, settle } from '../harness/handles';
@@ -527,6 +528,91 @@ describe('range reads: redirects, status codes and servers that ignore Range', (
 		expect(await measured(`${host.origin}/chunked.mp4`)).toEqual({ seconds: 8, format: 'mp4' });
 		expect(await measured(`${host.origin}/far.mp4`)).toEqual({
 			error: 'the server ignores Range requests and the header is far in',
+		});
+	});
+
+	it('only a 3xx with Location is followed: a 300 is, a 206 or a 404 carrying one is the answer', async () => {
+		const host = await hostile((request, response) => {
+			if (request.url === '/file.mp4') return serveRange(request, response, VIDEO_3S);
+			if (request.url === '/missing.mp4') return void response.writeHead(404).end();
+			if (request.url === '/gone.mp4') {
+				return void response.writeHead(404, { location: '/file.mp4' }).end();
+			}
+			if (request.url === '/choices.mp4') {
+				return void response.writeHead(300, { location: '/file.mp4' }).end();
+			}
+			response.setHeader('location', '/missing.mp4');
+			serveRange(request, response, VIDEO_3S);
+		});
+		expect(await measured(`${host.origin}/choices.mp4`)).toEqual({ seconds: 3, format: 'mp4' });
+		expect(await measured(`${host.origin}/located.mp4`)).toEqual({ seconds: 3, format: 'mp4' });
+		expect(await measured(`${host.origin}/gone.mp4`)).toEqual({
+			error: 'could not be fetched: HTTP 404',
+		});
+		expect(host.requests.map((r) => r.path)).toContain('/located.mp4');
+		expect(host.requests.map((r) => r.path)).not.toContain('/missing.mp4');
+	});
+
+	it('a redirect to a scheme that only ends in "https" is refused', async () => {
+		const host = await hostile((_request, response) => {
+			response.writeHead(302, { location: 'git+https://example.com/a.mp4' });
+			response.end();
+		});
+		expect(await measured(`${host.origin}/a.mp4`)).toEqual({
+			error: 'redirected to something that is not an http(s) URL',
+		});
+	});
+
+	it('a server that ignores Range: up to exactly 64 KiB is read, one byte more is refused', async () => {
+		const moov = box('moov', mvhd(0, 1000, 4000n));
+		const ftypBox = box('ftyp', Buffer.from('isom\0\0\0\0isom', 'latin1'));
+		/** An MP4 whose moov starts at `at`, then `tail` more bytes. */
+		const moovAt = (at: number, tail = 0) =>
+			Buffer.concat([
+				ftypBox,
+				box('mdat', Buffer.alloc(at - ftypBox.length - 8)),
+				moov,
+				...(tail ? [box('free', Buffer.alloc(tail - 8))] : []),
+			]);
+		// A box is read with 528 bytes from its start: the read at 65008 ends at byte 65535.
+		const files: Record<string, Buffer> = {
+			'/whole-64k.mp4': moovAt(65_536 - moov.length),
+			'/last-byte.mp4': moovAt(65_008, 1000),
+			'/one-more.mp4': moovAt(65_009, 1000),
+		};
+		expect(files['/whole-64k.mp4'].length).toBe(65_536);
+		const host = await hostile((request, response) => whole(response, files[request.url!]));
+		expect(await measured(`${host.origin}/whole-64k.mp4`)).toEqual({ seconds: 4, format: 'mp4' });
+		expect(await measured(`${host.origin}/last-byte.mp4`)).toEqual({ seconds: 4, format: 'mp4' });
+		expect(await measured(`${host.origin}/one-more.mp4`)).toEqual({
+			error: 'the server ignores Range requests and the header is far in',
+		});
+	});
+
+	it('a server that ignores Range and then stalls: the first 16 KiB are enough, not waited past', async () => {
+		mediaDeadlines.readMs = 2000;
+		const file = Buffer.concat([
+			box('ftyp', Buffer.from('isom\0\0\0\0isom', 'latin1')),
+			box('moov', mvhd(0, 1000, 5000n)),
+			box('mdat', Buffer.alloc(100_000)),
+		]);
+		const host = await hostile((_request, response) => {
+			response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length });
+			response.write(file.subarray(0, HEAD_BYTES)); // then nothing, the connection kept
+		});
+		expect(await measured(`${host.origin}/a.mp4`)).toEqual({ seconds: 5, format: 'mp4' });
+		// The rest is not waited for: the connection is closed at once.
+		await settle(() => host.openConnections() === 0);
+		expect(host.openConnections()).toBe(0);
+	});
+
+	it('a server that ignores Range gives the size in Content-Length (a CBR MP3 needs it)', async () => {
+		const host = await hostile((request, response) =>
+			whole(response, CBR_MP3, request.url === '/sized.mp3'),
+		);
+		expect(await measured(`${host.origin}/sized.mp3`)).toEqual({ seconds: 6.192, format: 'mp3' });
+		expect(await measured(`${host.origin}/unsized.mp3`)).toEqual({
+			error: 'a constant-bitrate MP3 needs the file size, which the server did not say',
 		});
 	});
 

@@ -25,14 +25,11 @@ type Body = AsyncIterable<Buffer> & { destroy?: () => void };
 async function firstBytes(body: Body, limit: number): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	let length = 0;
-	try {
-		for await (const chunk of body) {
-			chunks.push(chunk);
-			length += chunk.length;
-			if (length >= limit) break;
-		}
-	} finally {
-		body.destroy?.();
+	// Leaving the loop early ends the stream: a response body's iterator destroys it on return.
+	for await (const chunk of body) {
+		chunks.push(chunk);
+		length += chunk.length;
+		if (length >= limit) break;
 	}
 	return Buffer.concat(chunks).subarray(0, limit);
 }
@@ -101,7 +98,7 @@ export async function measureReference(
 	const rangeRead = async (start: number, end: number, signal: AbortSignal) => {
 		const { statusCode, headers, body } = await follow(`bytes=${start}-${end}`, signal);
 		if (statusCode === 206) {
-			const total = /\/(\d+)\s*$/.exec(String(headers['content-range'] ?? ''))?.[1];
+			const total = /\/(\d+)\s*$/.exec(String(headers['content-range']))?.[1];
 			return {
 				bytes: await firstBytes(body, end - start + 1),
 				size: total ? Number(total) : undefined,
