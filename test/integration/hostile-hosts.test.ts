@@ -27,6 +27,7 @@ import {
 	type Behaviour,
 	type HostileHost,
 } from '../harness/hostile-host';
+import { fmt, wav } from '../harness/audio';
 import { fragmentedMp4, mehd, mvhd, trak, trex, box } from '../harness/mp4';
 import { probeNode, runNode, type RunNodeOptions } from '../../tools/engine';
 import { startSimulator, type Simulator } from '../../tools/simulator/server';
@@ -614,6 +615,18 @@ describe('range reads: redirects, status codes and servers that ignore Range', (
 		expect(await measured(`${host.origin}/unsized.mp3`)).toEqual({
 			error: 'a constant-bitrate MP3 needs the file size, which the server did not say',
 		});
+	});
+
+	it('the first read keeps every byte asked for: a WAV "data" header in its last 8 bytes is read', async () => {
+		// RIFF (12) + "fmt " (24) + a LIST chunk up to byte 16376, then the data header.
+		const file = wav([
+			{ id: 'fmt ', body: fmt(8000) },
+			{ id: 'LIST', body: Buffer.alloc(HEAD_BYTES - 8 - 36 - 8) },
+			{ id: 'data', body: Buffer.alloc(24_000) },
+		]);
+		expect(file.indexOf('data', 0, 'latin1')).toBe(HEAD_BYTES - 8);
+		const host = await hostile((request, response) => serveRange(request, response, file));
+		expect(await measured(`${host.origin}/a.wav`)).toEqual({ seconds: 3, format: 'wav' });
 	});
 
 	it('the total size comes from Content-Range; "*" leaves it unknown', async () => {
