@@ -52,9 +52,9 @@ export async function verifyTask(this: IWebhookFunctions, taskId: string): Promi
 		});
 
 	if ('data' in outcome) {
-		const task = toTaskResult(outcome.data);
-		if (task.ok) return { ok: true, data: outcome.data };
-		log("APIXO's status answer could not be read", task.message);
+		const parsed = toTaskResult(outcome.data);
+		if (parsed.ok) return { ok: true, data: outcome.data };
+		log("APIXO's status answer could not be read", parsed.message);
 		return { ok: false, status: 502, error: `APIXO's answer for task ${task} could not be read` };
 	}
 	// The transport's messages never carry the API key (it redacts them).

@@ -26,6 +26,11 @@ export interface TriggerServer {
 	executions: IDataObject[][];
 	/** Answers with status 500 or more: must stay empty. */
 	crashes: string[];
+	/**
+	 * Webhook calls the node answered itself but then let n8n answer too (no
+	 * `noWebhookResponse`): n8n's second answer fails with "headers already sent". Must stay empty.
+	 */
+	answeredTwice: string[];
 	/** A new workflow instance with the static data n8n would have saved. */
 	restart(): void;
 	/** The workflow's static data as n8n would save it (the dedupe store lives there). */
@@ -60,6 +65,7 @@ export async function startTriggerServer(options: {
 	let workflow = makeWorkflow();
 	const executions: IDataObject[][] = [];
 	const crashes: string[] = [];
+	const answeredTwice: string[] = [];
 
 	const server = http.createServer(async (req, res) => {
 		const chunks: Buffer[] = [];
@@ -125,6 +131,7 @@ export async function startTriggerServer(options: {
 			);
 			const result = await options.node.webhook!.call(context);
 			if (result.noWebhookResponse) return;
+			if (res.headersSent) answeredTwice.push(`${req.url}: ${JSON.stringify(result)}`);
 			if (result.workflowData) {
 				executions.push(result.workflowData[0].map((item) => item.json));
 				collect('trigger output', result.workflowData);
@@ -140,6 +147,7 @@ export async function startTriggerServer(options: {
 		url: `http://127.0.0.1:${port}/webhook/hook-1/apixo`,
 		executions,
 		crashes,
+		answeredTwice,
 		restart: () => {
 			workflow = makeWorkflow(deepCopy(workflow.staticData) as IDataObject);
 		},

@@ -12,6 +12,7 @@ import { NodeHelpers } from 'n8n-workflow';
 
 import { ApixoTrigger } from '../../nodes/ApixoTrigger/ApixoTrigger.node';
 import {
+	clip,
 	DEDUPE_LIMITS,
 	dedupeWindow,
 	DeliveryStore,
@@ -28,6 +29,9 @@ const servers: TriggerServer[] = [];
 
 beforeAll(async () => {
 	sim = await startSimulator({ apiKeys: [KEY], timing: { pendingMs: 10, processingMs: 20 } });
+});
+afterEach(() => {
+	for (const server of servers) expect(server.answeredTwice).toEqual([]);
 });
 afterAll(async () => {
 	await Promise.all(servers.map((s) => s.close()));
@@ -511,6 +515,11 @@ describe('states are an open set, in any case', () => {
 				body: { received: true, ignored: 'state processing_r2 is not final' },
 			});
 			expect(debug.text()).toContain('processing_r2');
+			expect(debug.text()).toContain('APIXO Trigger: a task state the API page does not name');
+			// A state the page names but not final is ignored without that line.
+			await post(server, { code: 200, data: { taskId: 'task_r3', state: 'PROCESSING' } });
+			expect(debug.text()).not.toContain('task_r3');
+			expect(debug.text().match(/does not name/g)).toHaveLength(1);
 		} finally {
 			debug.restore();
 		}
@@ -605,6 +614,93 @@ describe('verify: a delivery claiming success while APIXO says the task still ru
 			verified: true,
 			resultUrls: [`${sim.fileOrigin}/files/${taskId}.mp4`],
 		});
+	});
+});
+
+describe('verify: each answer and log line word for word', () => {
+	/** Posts a success claim for `taskId`; the answer and what was logged at `level`. */
+	async function verified(taskId: string, parameters: IDataObject = {}, level: 'warn' = 'warn') {
+		const server = await serve({ verifyWithApi: true, ...parameters });
+		const log = logged(level);
+		try {
+			const answer = await post(server, success(taskId));
+			return { server, answer, log: log.text() };
+		} finally {
+			log.restore();
+		}
+	}
+	const elapsed = (log: string) => Number(/"elapsedMs":(\d+)/.exec(log)?.[1]);
+
+	it('APIXO failing: 503 "could not verify task <prefix>… with APIXO, retry later", logged with the time spent', async () => {
+		const taskId = await finishedTask();
+		sim.inject({ endpoint: 'status', taskId, kind: 'http', status: 401, times: 5 });
+		const { answer, log } = await verified(taskId);
+		expect(answer).toEqual({
+			status: 503,
+			body: {
+				received: false,
+				error: `could not verify task ${clip(taskId, 8)} with APIXO, retry later`,
+			},
+		});
+		expect(log).toContain('APIXO Trigger: could not verify a delivery with APIXO');
+		expect(elapsed(log)).toBeGreaterThanOrEqual(0);
+		expect(elapsed(log)).toBeLessThan(60_000);
+	});
+
+	it('a task APIXO does not know: 404 "task <prefix>… is unknown to APIXO", logged as such', async () => {
+		const taskId = `task_${'ab'.repeat(20)}`;
+		const { answer, log } = await verified(taskId);
+		expect(answer).toEqual({
+			status: 404,
+			body: { received: false, error: `task ${clip(taskId, 8)} is unknown to APIXO` },
+		});
+		expect(log).toContain(
+			'APIXO Trigger: a delivery for a task APIXO does not know (forged, or another model)',
+		);
+	});
+
+	it("APIXO's own answer unreadable (its resultJson is not JSON): 502, logged, nothing run", async () => {
+		const taskId = await finishedTask({ resultJson: 'not json' });
+		const { server, answer, log } = await verified(taskId);
+		expect(answer).toEqual({
+			status: 502,
+			body: {
+				received: false,
+				error: `APIXO's answer for task ${clip(taskId, 8)} could not be read`,
+			},
+		});
+		expect(log).toContain("APIXO Trigger: APIXO's status answer could not be read");
+		expect(server.executions).toHaveLength(0);
+	});
+
+	it('the Model parameter picks the status path; left empty it is Seedance 2.0 Mini', async () => {
+		const taskId = await finishedTask();
+		const { server, answer } = await verified(taskId, { model: '' });
+		expect(answer.status).toBe(200);
+		expect(server.executions).toHaveLength(1);
+		const other = await verified(taskId, { model: 'seedance-2-0-other' });
+		expect(other.answer.status).toBe(404);
+		expect(other.server.executions).toHaveLength(0);
+	});
+
+	it("with Verify, the States filter applies to APIXO's state, not the delivery's claim", async () => {
+		const taskId = await finishedTask({ outcome: 'failed', failCode: 'Timeout' });
+		const { server, answer } = await verified(taskId, { states: ['success'] });
+		expect(answer).toEqual({
+			status: 200,
+			body: { received: true, ignored: 'state failed is not selected' },
+		});
+		expect(server.executions).toHaveLength(0);
+	});
+});
+
+describe('webhook registration', () => {
+	it('there is none: n8n is told no webhook exists, and creating or deleting one succeeds', async () => {
+		const methods = new ApixoTrigger().webhookMethods.default;
+		const hook = {} as never;
+		expect(await methods.checkExists.call(hook)).toBe(false);
+		expect(await methods.create.call(hook)).toBe(true);
+		expect(await methods.delete.call(hook)).toBe(true);
 	});
 });
 

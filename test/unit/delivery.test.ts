@@ -65,6 +65,15 @@ describe('parseDelivery', () => {
 			ok: false,
 			error: 'body must not contain a "__proto__" key',
 		});
+		// Looked for 32 levels deep (the body is level 0): deeper nesting is no JSON a delivery has.
+		const deep = (levels: number) =>
+			JSON.parse(
+				`{"code":200,"data":{"taskId":"t","state":"success","x":${'{"y":'.repeat(levels - 2)}{"__proto__":{}}${'}'.repeat(levels - 2)}}}`,
+			);
+		expect(parseDelivery(deep(32))).toEqual({
+			ok: false,
+			error: 'body must not contain a "__proto__" key',
+		});
 		expect(parseDelivery(JSON.parse('{"__proto__":{"code":200}}'))).toEqual({
 			ok: false,
 			error: 'body must not contain a "__proto__" key',
@@ -159,5 +168,18 @@ describe('DeliveryStore', () => {
 		);
 		expect(kept.at(-1)).toBe(key(2999));
 		expect(kept[0]).toBe(key(3000 - kept.length));
+	});
+
+	it('a list of exactly the byte limit is kept whole; one more key drops just the oldest', () => {
+		// 27 keys of 9706 characters: 27 × ("…" + comma) + "[]" − 1 comma = 262 144 bytes.
+		const key = (n: number) => `${String(n).padStart(2, '0')}${'k'.repeat(9704)}`;
+		const data: { recent?: unknown } = {};
+		const store = new DeliveryStore(data, 1000);
+		for (let n = 0; n < 27; n++) store.claim(key(n));
+		expect(Buffer.byteLength(JSON.stringify(data.recent))).toBe(DEDUPE_LIMITS.maxBytes);
+		expect(data.recent).toHaveLength(27);
+		store.claim(key(27));
+		expect(Buffer.byteLength(JSON.stringify(data.recent))).toBe(DEDUPE_LIMITS.maxBytes);
+		expect((data.recent as string[])[0]).toBe(key(1));
 	});
 });
