@@ -54,6 +54,14 @@ describe('client schema follows the validation table', () => {
 		expect(refusal({}, callback('https://example.com/hook'), false)).toBe('accepted');
 	});
 
+	it('a callback URL pasted with spaces around it is sent trimmed', () => {
+		const checked = validateSubmitBody({
+			...callback('  https://example.com/hook \n'),
+			input: { mode: 'text-to-video', prompt: 'x' },
+		});
+		expect(checked.ok && checked.body.callback_url).toBe('https://example.com/hook');
+	});
+
 	// Number() alone would read hex, exponents and booleans as numbers.
 	it.each([['0x5'], ['1e1'], [true], ['5s']])('refuses duration %p', (duration) => {
 		const checked = validateSubmitBody({ input: { mode: 'text-to-video', prompt: 'x', duration } });
