@@ -6,7 +6,7 @@
  *   --report   only add up the reports already there
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,7 +71,8 @@ for (const part of Object.keys(PARTS)) {
 	);
 	const c = count(mutants);
 	for (const key of Object.keys(total)) total[key] += c[key];
-	rows.push({ part, ...c, ...scores(c) });
+	const measured = statSync(file).mtime.toISOString().slice(0, 16).replace('T', ' ');
+	rows.push({ part, measured, ...c, ...scores(c) });
 	for (const m of mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage'))
 		survivors.push(
 			`${m.status.padEnd(10)} ${m.file}:${m.location.start.line} ${m.mutatorName}: ${m.replacement ?? ''}`,
@@ -101,13 +102,13 @@ function writeDoc(table) {
 	const missing = Object.keys(PARTS).filter((part) => !table.some((row) => row.part === part));
 	const lines = [
 		'<!-- mutation -->',
-		`${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Stryker ${strykerVersion()}, concurrency 2.`,
+		`Written ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Stryker ${strykerVersion()}, concurrency 2; each part as of its last run (UTC).`,
 		'',
-		'| part | killed | timeout | survived | no coverage | compile errors | score (covered) | score (all) |',
-		'|---|---|---|---|---|---|---|---|',
+		'| part | run | killed | timeout | survived | no coverage | compile errors | score (covered) | score (all) |',
+		'|---|---|---|---|---|---|---|---|---|',
 		...table.map(
 			(r) =>
-				`| ${r.part === 'all' ? '**all parts run**' : r.part} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.errors} | ${r.covered} | ${r.score} |`,
+				`| ${r.part === 'all' ? '**all parts run**' : r.part} | ${r.measured ?? ''} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.errors} | ${r.covered} | ${r.score} |`,
 		),
 		'',
 		missing.length ? `Not run yet: ${missing.join(', ')}.` : 'Every part has been run.',
