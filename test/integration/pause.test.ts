@@ -3,10 +3,13 @@
  * (test/harness/waiting.ts) and the simulator calling back over real HTTP. The real n8n (status
  * waiting, restarts, queue mode, signed resume URLs) is in test/e2e and test/queue.
  */
+import { WebhookContext } from 'n8n-core';
 import type { IDataObject } from 'n8n-workflow';
 
+import * as transport from '../../nodes/apixo/transport';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
 import { runNode, type RunNodeOptions } from '../../tools/engine';
+import { observe } from '../../tools/observe';
 import { startSimulator, type Simulator } from '../../tools/simulator/server';
 import { queryOf, startWaitingN8n, type WaitingN8n } from '../harness/waiting';
 
@@ -50,6 +53,30 @@ async function until(check: () => boolean, ms = 20_000) {
 	expect(check()).toBe(true);
 }
 
+/** Task IDs in the order they were submitted (the simulator keeps them as created). */
+const submittedTasks = () => [...sim.tasks.keys()];
+/**
+ * A task made with `outcome: 'stuck'` ends now, without APIXO calling back (sim.setTaskPlan
+ * would deliver): the test's own callbacks are then the only ones.
+ */
+const finishQuietly = (taskId: string) => {
+	sim.tasks.get(taskId)!.plan = { pendingMs: 0, processingMs: 0 };
+};
+/** The callback URL the node gave APIXO (one per batch). */
+const callbackUrl = () =>
+	String((sim.requests.find((r) => r.endpoint === 'submit')!.body as IDataObject).callback_url);
+/** A callback as APIXO posts it; the answer's status and JSON body. */
+async function callBack(url = callbackUrl()) {
+	const answer = await fetch(url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: '{}',
+	});
+	const text = await answer.text();
+	return { status: answer.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+const statusReads = () => sim.requests.filter((r) => r.endpoint === 'status');
+
 describe('parking', () => {
 	it('submits every item with APIXO calling back on this execution, and parks until Max Wait', async () => {
 		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(3) });
@@ -79,6 +106,26 @@ describe('parking', () => {
 		);
 		// Nothing read while parking: the callbacks will prompt the reads.
 		expect(sim.count('status')).toBe(0);
+	});
+
+	it('a parked item has the fields poll mode gives, none of them known yet', async () => {
+		sim.planNextTasks({ outcome: 'stuck' });
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(1) });
+		expect(execution.parked.map((item) => item.json)).toEqual([
+			{
+				taskId: submittedTasks()[0],
+				state: 'pending',
+				resultUrls: [],
+				videoUrl: null,
+				failCode: null,
+				failMsg: null,
+				createTime: null,
+				completeTime: null,
+				costTime: null,
+				timedOut: true,
+				estimatedCostUsd: 0.19,
+			},
+		]);
 	});
 
 	it('resumes once, when the last task is final, with the items poll mode gives', async () => {
@@ -202,20 +249,140 @@ describe('callbacks are only prompts', () => {
 	});
 
 	it("APIXO hanging while a callback is handled: answered within APIXO's 30 s", async () => {
-		sim.planNextTasks({ pendingMs: 0, processingMs: 0 });
+		// No callback of APIXO's own (the reads hang whatever the task's state): the three below
+		// are the only ones.
+		sim.planNextTasks({ outcome: 'stuck' });
 		sim.inject({ endpoint: 'status', kind: 'hang', times: Infinity });
 		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(1) });
 		const [submit] = sim.requests.filter((r) => r.endpoint === 'submit');
 		const started = Date.now();
-		const answer = await fetch(String((submit.body as IDataObject).callback_url), {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: '{}',
-		});
-		expect(answer.status).toBe(503);
+		// Three at once, decided one after the other: the first reads until its read times out
+		// twice (8 s each), the second reads in what is left of its 25 s, and the third's turn
+		// comes too late to start a read at all.
+		const answers = await Promise.all(
+			[1, 2, 3].map(async () => await callBack(String((submit.body as IDataObject).callback_url))),
+		);
+		for (const answer of answers) {
+			expect(answer.status).toBe(503);
+			expect(answer.body).toEqual({ received: false, retry: true });
+		}
 		expect(Date.now() - started).toBeLessThan(30_000);
+		expect(sim.count('status')).toBeGreaterThanOrEqual(2);
+		expect(sim.count('status')).toBeLessThanOrEqual(3);
 		expect(execution.status).toBe('waiting');
 	}, 60_000);
+});
+
+describe('one decision at a time, the newest task first', () => {
+	it('while the tasks run, a callback reads one status: the task submitted last', async () => {
+		sim.planNextTasks({ outcome: 'stuck' }, { outcome: 'stuck' }, { outcome: 'stuck' });
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(3) });
+		expect(await callBack()).toEqual({ status: 200, body: { received: true } });
+		expect(statusReads().map((r) => r.taskId)).toEqual([submittedTasks()[2]]);
+		expect(execution.status).toBe('waiting');
+	});
+
+	it('the newest task final but an older one running: acknowledged, the execution waits on', async () => {
+		sim.planNextTasks({ outcome: 'stuck' }, { outcome: 'stuck' }, { outcome: 'stuck' });
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(3) });
+		const [oldest, running, newest] = submittedTasks();
+		finishQuietly(oldest);
+		finishQuietly(newest);
+		expect(await callBack()).toEqual({ status: 200, body: { received: true } });
+		expect(statusReads().map((r) => r.taskId)).toEqual([newest, running, oldest]);
+		expect(execution.status).toBe('waiting');
+	});
+
+	it('every task final but an older one unreadable: 503, the execution waits on', async () => {
+		sim.planNextTasks({ outcome: 'stuck' }, { outcome: 'stuck' }, { outcome: 'stuck' });
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(3) });
+		const [oldest] = submittedTasks();
+		submittedTasks().forEach(finishQuietly);
+		sim.inject({ endpoint: 'status', taskId: oldest, kind: 'http', status: 500, times: Infinity });
+		expect(await callBack()).toEqual({ status: 503, body: { received: false, retry: true } });
+		expect(execution.status).toBe('waiting');
+	});
+
+	it('a slow APIXO (2 s a read) is waited for', async () => {
+		sim.planNextTasks({ outcome: 'stuck' });
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(1) });
+		submittedTasks().forEach(finishQuietly);
+		sim.inject({ endpoint: 'status', kind: 'delay', delayMs: 2000, times: 2 });
+		expect(await callBack()).toEqual({ status: 200, body: { received: true } });
+		await execution.finished;
+		expect(execution.output!.map((item) => item.json.state)).toEqual(['success']);
+	});
+
+	it('two callbacks at once when every task is final: one resume, the other acknowledged without a read', async () => {
+		sim.planNextTasks({ outcome: 'stuck' }, { outcome: 'stuck' });
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(2) });
+		submittedTasks().forEach(finishQuietly);
+		// The first decision's first read takes a while: the second callback surely arrives
+		// while it runs, and waits its turn.
+		sim.inject({ endpoint: 'status', kind: 'delay', delayMs: 1500, times: 1 });
+		const answers = await Promise.all([callBack(), callBack()]);
+		expect(answers).toEqual([
+			{ status: 200, body: { received: true } },
+			{ status: 200, body: { received: true } },
+		]);
+		await execution.finished;
+		expect(execution.output!.map((item) => item.json.state)).toEqual(['success', 'success']);
+		// One batch read (newest, then the other); the second callback found it decided.
+		expect(statusReads().map((r) => r.taskId)).toEqual([...submittedTasks()].reverse());
+		expect(execution.calls).toEqual([
+			{ status: 200, body: { received: true } },
+			{ status: 200, body: { received: true } },
+		]);
+	});
+
+	it('a callback arriving while a queued one is decided waits for it too: never two reads at once', async () => {
+		sim.planNextTasks({ outcome: 'stuck' });
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(1) });
+		sim.inject({ endpoint: 'status', kind: 'delay', delayMs: 1000, times: Infinity });
+		const first = [callBack(), callBack()];
+		// The first decision is over, the second reads: a third callback comes in now.
+		await until(() => sim.count('status') === 2);
+		const answers = await Promise.all([...first, callBack()]);
+		expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+		const reads = statusReads();
+		expect(reads).toHaveLength(3);
+		for (let n = 1; n < reads.length; n++)
+			expect(reads[n].receivedAt).toBeGreaterThanOrEqual(reads[n - 1].respondedAt!);
+		expect(execution.status).toBe('waiting');
+	});
+
+	it('an unexpected error is logged and acknowledged, never thrown: the execution waits on', async () => {
+		const warnings: string[] = [];
+		observe({
+			secret: () => undefined,
+			otherHost: () => undefined,
+			text: (source, value) => {
+				if (source === 'log.warn') warnings.push(String(value));
+			},
+		});
+		sim.planNextTasks({ outcome: 'stuck' });
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(1) });
+		submittedTasks().forEach(finishQuietly);
+		const evaluate = WebhookContext.prototype.evaluateExpression;
+		const spy = jest
+			.spyOn(WebhookContext.prototype, 'evaluateExpression')
+			.mockImplementation(function (this: WebhookContext, expression, itemIndex) {
+				if (expression.includes('$input')) throw new Error('the parked items are gone');
+				return evaluate.call(this, expression, itemIndex);
+			});
+		try {
+			expect(await callBack()).toEqual({ status: 200, body: { received: true } });
+		} finally {
+			spy.mockRestore();
+		}
+		expect(execution.status).toBe('waiting');
+		expect(warnings).toContain(
+			`Seedance Mini: a callback could not be handled; the execution waits on ${JSON.stringify({
+				executionId: execution.id,
+				error: 'the parked items are gone',
+			})}`,
+		);
+	});
 });
 
 describe('refused before anything is submitted', () => {
@@ -230,6 +397,75 @@ describe('refused before anything is submitted', () => {
 		expect(result.error!.message).toContain('public https address');
 		expect(String((result.error as unknown as IDataObject).description)).toContain('WEBHOOK_URL');
 		expect(sim.count()).toBe(0);
+	});
+
+	it('a public APIXO never gets a plain http resume URL, loopback or not', async () => {
+		// Never the real APIXO, even when this check is broken.
+		const submit = jest.spyOn(transport, 'submitTask').mockRejectedValue(new Error('submitted'));
+		try {
+			const result = await runNode({
+				node,
+				parameters: pauseParams(),
+				items: items(1),
+				credentials: { apixoApi: { apiKey: API_KEY, baseUrl: 'https://api.apixo.ai/api/v1' } },
+				additionalData: { webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting' },
+			});
+			expect(result.error!.message).toBe(
+				'Pause mode needs a public https address for n8n, not http://127.0.0.1:5678',
+			);
+			expect(submit).not.toHaveBeenCalled();
+		} finally {
+			submit.mockRestore();
+		}
+	});
+
+	it('a loopback resume URL that is not http: refused, even with a local APIXO', async () => {
+		const result = await runNode({
+			node,
+			parameters: pauseParams(),
+			items: items(1),
+			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
+			additionalData: { webhookWaitingBaseUrl: 'ftp://127.0.0.1/webhook-waiting' },
+		});
+		expect(result.error!.message).toBe(
+			'Pause mode needs a public https address for n8n, not ftp://127.0.0.1',
+		);
+		expect(sim.count()).toBe(0);
+	});
+
+	it('no resume URL from n8n: says to use Poll', async () => {
+		const result = await runNode({
+			node,
+			parameters: pauseParams(),
+			items: items(1),
+			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
+			// n8n builds $execution.resumeUrl as `${webhookWaitingBaseUrl}/${executionId}`.
+			additionalData: { webhookWaitingBaseUrl: '' },
+		});
+		expect(result.error!.message).toBe('Pause mode needs n8n’s resume URL');
+		expect(String((result.error as unknown as IDataObject).description)).toBe(
+			'n8n gave no resume URL for this execution. Use Wait Mode "Poll" instead.',
+		);
+		expect(sim.count()).toBe(0);
+	});
+
+	it('a resume URL ending in slashes: the node id follows after one', async () => {
+		const result = await runNode({
+			node,
+			parameters: pauseParams(),
+			items: items(1),
+			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
+			// An empty execution id: the resume URL is `https://n8n.example.com/webhook-waiting//`.
+			additionalData: {
+				webhookWaitingBaseUrl: 'https://n8n.example.com/webhook-waiting/',
+				executionId: '',
+			},
+		});
+		expect(result.error).toBeUndefined();
+		const [submit] = sim.requests.filter((r) => r.endpoint === 'submit');
+		expect(String((submit.body as IDataObject).callback_url)).toMatch(
+			/^https:\/\/n8n\.example\.com\/webhook-waiting\/node-under-test\?apixo_key=[\w-]{32}$/,
+		);
 	});
 
 	it('https resume URL: accepted, and the callback keeps its query (a signature on newer n8n)', async () => {

@@ -198,11 +198,11 @@ function storedBatch(this: IWebhookFunctions): { submitted: number[] } | undefin
 	const stored = this.evaluateExpression(
 		`{{ $node[${name}].context[${JSON.stringify(CONTEXT_KEY)}] }}`,
 		0,
-	) as { secret?: unknown; submitted?: unknown } | undefined;
+	) as { secret?: unknown; submitted: number[] } | undefined;
 	const given = (this.getQueryData() as IDataObject)[SECRET_PARAM];
 	if (typeof stored?.secret !== 'string' || !tokenMatches(stored.secret, given)) return undefined;
-	const submitted = Array.isArray(stored.submitted) ? stored.submitted : [];
-	return { submitted: submitted.filter((at): at is number => typeof at === 'number') };
+	// The secret matched: park() wrote this batch, `submitted` with it (item indexes, no check).
+	return { submitted: stored.submitted };
 }
 
 /**
@@ -217,10 +217,10 @@ async function finishedBatch(
 	const parked = JSON.parse(
 		JSON.stringify(this.evaluateExpression('{{ $input.all() }}', 0)),
 	) as INodeExecutionData[];
+	// Every submitted index has its parked item, with the taskId its submit returned.
 	const tasks = [...submitted]
 		.reverse()
-		.map((at) => ({ at, taskId: parked[at]?.json.taskId }))
-		.filter((task): task is { at: number; taskId: string } => typeof task.taskId === 'string');
+		.map((at) => ({ at, taskId: parked[at].json.taskId as string }));
 	const known = new Map<number, TaskData>();
 	for (let next = 0; next < tasks.length; ) {
 		const batch = tasks.slice(next, next === 0 ? 1 : next + READS_AT_ONCE);
