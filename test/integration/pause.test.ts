@@ -386,13 +386,19 @@ describe('one decision at a time, the newest task first', () => {
 });
 
 describe('refused before anything is submitted', () => {
-	it("n8n's resume URL neither https nor loopback: says to set WEBHOOK_URL", async () => {
-		const result = await runNode({
+	/** One item in pause mode, run outside the waiting stand-in, with n8n's waiting URL as given. */
+	const runWith = (additionalData: RunNodeOptions['additionalData'], baseUrl = sim.baseUrl) =>
+		runNode({
 			node,
 			parameters: pauseParams(),
 			items: items(1),
-			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
-			additionalData: { webhookWaitingBaseUrl: 'http://n8n.internal.example:5678/webhook-waiting' },
+			credentials: { apixoApi: { apiKey: API_KEY, baseUrl } },
+			additionalData,
+		});
+
+	it("n8n's resume URL neither https nor loopback: says to set WEBHOOK_URL", async () => {
+		const result = await runWith({
+			webhookWaitingBaseUrl: 'http://n8n.internal.example:5678/webhook-waiting',
 		});
 		expect(result.error!.message).toContain('public https address');
 		expect(String((result.error as unknown as IDataObject).description)).toContain('WEBHOOK_URL');
@@ -403,13 +409,10 @@ describe('refused before anything is submitted', () => {
 		// Never the real APIXO, even when this check is broken.
 		const submit = jest.spyOn(transport, 'submitTask').mockRejectedValue(new Error('submitted'));
 		try {
-			const result = await runNode({
-				node,
-				parameters: pauseParams(),
-				items: items(1),
-				credentials: { apixoApi: { apiKey: API_KEY, baseUrl: 'https://api.apixo.ai/api/v1' } },
-				additionalData: { webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting' },
-			});
+			const result = await runWith(
+				{ webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting' },
+				'https://api.apixo.ai/api/v1',
+			);
 			expect(result.error!.message).toBe(
 				'Pause mode needs a public https address for n8n, not http://127.0.0.1:5678',
 			);
@@ -420,13 +423,7 @@ describe('refused before anything is submitted', () => {
 	});
 
 	it('a loopback resume URL that is not http: refused, even with a local APIXO', async () => {
-		const result = await runNode({
-			node,
-			parameters: pauseParams(),
-			items: items(1),
-			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
-			additionalData: { webhookWaitingBaseUrl: 'ftp://127.0.0.1/webhook-waiting' },
-		});
+		const result = await runWith({ webhookWaitingBaseUrl: 'ftp://127.0.0.1/webhook-waiting' });
 		expect(result.error!.message).toBe(
 			'Pause mode needs a public https address for n8n, not ftp://127.0.0.1',
 		);
@@ -434,14 +431,8 @@ describe('refused before anything is submitted', () => {
 	});
 
 	it('no resume URL from n8n: says to use Poll', async () => {
-		const result = await runNode({
-			node,
-			parameters: pauseParams(),
-			items: items(1),
-			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
-			// n8n builds $execution.resumeUrl as `${webhookWaitingBaseUrl}/${executionId}`.
-			additionalData: { webhookWaitingBaseUrl: '' },
-		});
+		// n8n builds $execution.resumeUrl as `${webhookWaitingBaseUrl}/${executionId}`.
+		const result = await runWith({ webhookWaitingBaseUrl: '' });
 		expect(result.error!.message).toBe('Pause mode needs n8n’s resume URL');
 		expect(String((result.error as unknown as IDataObject).description)).toBe(
 			'n8n gave no resume URL for this execution. Use Wait Mode "Poll" instead.',
@@ -450,16 +441,10 @@ describe('refused before anything is submitted', () => {
 	});
 
 	it('a resume URL ending in slashes: the node id follows after one', async () => {
-		const result = await runNode({
-			node,
-			parameters: pauseParams(),
-			items: items(1),
-			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
-			// An empty execution id: the resume URL is `https://n8n.example.com/webhook-waiting//`.
-			additionalData: {
-				webhookWaitingBaseUrl: 'https://n8n.example.com/webhook-waiting/',
-				executionId: '',
-			},
+		// An empty execution id: the resume URL is `https://n8n.example.com/webhook-waiting//`.
+		const result = await runWith({
+			webhookWaitingBaseUrl: 'https://n8n.example.com/webhook-waiting/',
+			executionId: '',
 		});
 		expect(result.error).toBeUndefined();
 		const [submit] = sim.requests.filter((r) => r.endpoint === 'submit');
@@ -469,12 +454,8 @@ describe('refused before anything is submitted', () => {
 	});
 
 	it('https resume URL: accepted, and the callback keeps its query (a signature on newer n8n)', async () => {
-		const result = await runNode({
-			node,
-			parameters: pauseParams(),
-			items: items(1),
-			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
-			additionalData: { webhookWaitingBaseUrl: 'https://n8n.example.com/webhook-waiting' },
+		const result = await runWith({
+			webhookWaitingBaseUrl: 'https://n8n.example.com/webhook-waiting',
 		});
 		expect(result.error).toBeUndefined();
 		const [submit] = sim.requests.filter((r) => r.endpoint === 'submit');
