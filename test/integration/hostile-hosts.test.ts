@@ -256,21 +256,28 @@ describe('pre-flight header reads', () => {
 	});
 });
 
+/**
+ * A finished task whose result URL is `url`, run with Download Video on. The stall watchdog and
+ * its sleep end with the download, whatever ended it: nothing of it is left.
+ */
+async function downloaded(url: string, options: IDataObject = {}) {
+	sim.planNextTasks({ resultJson: JSON.stringify({ resultUrls: [url] }) });
+	const before = handles();
+	const result = await run({
+		operation: 'generate',
+		mode: 'text-to-video',
+		prompt: 'a fox in the snow',
+		options: { ...FAST, downloadVideo: true, ...options },
+	});
+	await expectNothingLeft(before);
+	return { ...result, taskId: [...sim.tasks.keys()][0] };
+}
+
 describe('download', () => {
-	/** A task whose result URL is on `host`. */
+	/** A task whose result URL is on `host`, whose download fails. */
 	async function download(host: HostileHost, options: IDataObject) {
-		sim.planNextTasks({ resultJson: JSON.stringify({ resultUrls: [`${host.origin}/video.mp4`] }) });
-		const before = handles();
-		const { items, error } = await run({
-			operation: 'generate',
-			mode: 'text-to-video',
-			prompt: 'a fox in the snow',
-			options: { ...FAST, downloadVideo: true, ...options },
-		});
-		// The stall watchdog and its sleep end with the download, whatever ended it.
-		await expectNothingLeft(before);
+		const { items, error, taskId } = await downloaded(`${host.origin}/video.mp4`, options);
 		expect(items).toEqual([]);
-		const [taskId] = [...sim.tasks.keys()];
 		expect(error?.message).toEqual(oneShortLine);
 		expect(error?.message).toMatch(
 			new RegExp(`^Task ${taskId} succeeded but its video could not be downloaded: `),
@@ -320,13 +327,9 @@ describe('download', () => {
 			response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '60' });
 			trickle(response, Buffer.alloc(60, 0x2e), 50);
 		});
-		sim.planNextTasks({ resultJson: JSON.stringify({ resultUrls: [`${host.origin}/video.mp4`] }) });
-		const { items, error } = await run({
-			operation: 'generate',
-			mode: 'text-to-video',
-			prompt: 'a fox in the snow',
-			// A byte every 50 ms: 3 s in all, three times the stall timeout.
-			options: { ...FAST, downloadVideo: true, downloadStallTimeout: 1 },
+		// A byte every 50 ms: 3 s in all, three times the stall timeout.
+		const { items, error } = await downloaded(`${host.origin}/video.mp4`, {
+			downloadStallTimeout: 1,
 		});
 		expect(error).toBeUndefined();
 		expect(items[0].binary!.data.bytes).toBe(60);
@@ -361,19 +364,6 @@ describe('download', () => {
 });
 
 describe('download: limits are inclusive, names and schemes', () => {
-	/** A finished task whose result URL is `url`, run with Download Video on. */
-	async function downloaded(url: string, options: IDataObject = {}) {
-		sim.planNextTasks({ resultJson: JSON.stringify({ resultUrls: [url] }) });
-		const before = handles();
-		const result = await run({
-			operation: 'generate',
-			mode: 'text-to-video',
-			prompt: 'a fox in the snow',
-			options: { ...FAST, downloadVideo: true, ...options },
-		});
-		await expectNothingLeft(before);
-		return { ...result, taskId: [...sim.tasks.keys()][0] };
-	}
 	const exactly = (bytes: number, withLength: boolean) =>
 		hostile((_request, response) => {
 			response.writeHead(200, {
@@ -471,9 +461,10 @@ describe('non-public reference URLs', () => {
 
 describe('range reads: redirects, status codes and servers that ignore Range', () => {
 	const CBR_MP3 = readFileSync(path.join(MEDIA, 'audio-6s-cbr.mp3'));
+	const ISOM = box('ftyp', Buffer.from('isom\0\0\0\0isom', 'latin1'));
 	/** An MP4 whose moov lies past what is read from a server that ignores Range (64 KiB). */
 	const FAR_MOOV = Buffer.concat([
-		box('ftyp', Buffer.from('isom\0\0\0\0isom', 'latin1')),
+		ISOM,
 		box('mdat', Buffer.alloc(100_000)),
 		box('moov', mvhd(0, 1000, 4000n)),
 	]);
@@ -566,12 +557,11 @@ describe('range reads: redirects, status codes and servers that ignore Range', (
 
 	it('a server that ignores Range: up to exactly 64 KiB is read, one byte more is refused', async () => {
 		const moov = box('moov', mvhd(0, 1000, 4000n));
-		const ftypBox = box('ftyp', Buffer.from('isom\0\0\0\0isom', 'latin1'));
 		/** An MP4 whose moov starts at `at`, then `tail` more bytes. */
 		const moovAt = (at: number, tail = 0) =>
 			Buffer.concat([
-				ftypBox,
-				box('mdat', Buffer.alloc(at - ftypBox.length - 8)),
+				ISOM,
+				box('mdat', Buffer.alloc(at - ISOM.length - 8)),
 				moov,
 				...(tail ? [box('free', Buffer.alloc(tail - 8))] : []),
 			]);
@@ -593,7 +583,7 @@ describe('range reads: redirects, status codes and servers that ignore Range', (
 	it('a server that ignores Range and then stalls: the first 16 KiB are enough, not waited past', async () => {
 		mediaDeadlines.readMs = 2000;
 		const file = Buffer.concat([
-			box('ftyp', Buffer.from('isom\0\0\0\0isom', 'latin1')),
+			ISOM,
 			box('moov', mvhd(0, 1000, 5000n)),
 			box('mdat', Buffer.alloc(100_000)),
 		]);
