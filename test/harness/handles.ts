@@ -4,8 +4,8 @@
  */
 import { createHook } from 'node:async_hooks';
 
-/** A stack frame in the package's own code (nodes/, credentials/), not in a dependency. */
-const PRODUCT_FRAME = /[\\/](nodes|credentials)[\\/](apixo|SeedanceMini|ApixoTrigger|Apixo)/;
+/** A stack frame in the package's own code (nodes/, credentials/); dependencies are excluded below. */
+const PRODUCT_FRAME = /[\\/](?:nodes|credentials)[\\/]/;
 
 /**
  * Pending timers that the package's code started (directly or through n8n's sleep), by async
