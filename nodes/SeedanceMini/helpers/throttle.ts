@@ -30,8 +30,11 @@ export class Throttle {
 	private submitting = false;
 	/** Epoch ms before which no submit goes (Retry-After, backoff). */
 	private notBefore = 0;
-	/** Growing by one per accepted submit, until the first 429. */
-	private slowStart: boolean;
+	/**
+	 * Growing by one per accepted submit, until the first 429 (with a cap the limit starts at its
+	 * maximum, so there is nothing to grow into before a 429).
+	 */
+	private slowStart = true;
 	private acceptedThisRound = 0;
 	/** 429s in a row, for the backoff. */
 	private refusals = 0;
@@ -41,7 +44,6 @@ export class Throttle {
 	constructor(cap: number | undefined) {
 		this.max = cap ?? MAX_CONCURRENCY;
 		this.limit = cap ?? DEFAULT_CONCURRENCY;
-		this.slowStart = cap === undefined;
 	}
 
 	/** The limit now (for logs and tests). */
@@ -119,7 +121,7 @@ export class Throttle {
 		signal: AbortSignal,
 	): Promise<void> {
 		while (!ready()) {
-			if (signal.aborted) throw signal.reason ?? new Error('aborted');
+			signal.throwIfAborted();
 			const wake = new AbortController();
 			const waker = () => wake.abort();
 			this.wakers.add(waker);
@@ -133,7 +135,7 @@ export class Throttle {
 				signal.removeEventListener('abort', waker);
 			}
 		}
-		if (signal.aborted) throw signal.reason ?? new Error('aborted');
+		signal.throwIfAborted();
 		take();
 	}
 
