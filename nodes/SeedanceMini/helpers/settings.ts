@@ -52,8 +52,6 @@ export function readWaitSettings(
 			stallMs: Math.max(10, ms(positive(options.downloadStallTimeout, 60), 60)),
 		},
 		concurrency:
-			options.concurrency !== undefined && Number.isFinite(concurrency) && concurrency >= 1
-				? Math.floor(concurrency)
-				: undefined,
+			Number.isFinite(concurrency) && concurrency >= 1 ? Math.floor(concurrency) : undefined,
 	};
 }

@@ -23,7 +23,6 @@ export interface PollSettings {
 export interface WaitOutcome {
 	data: TaskData;
 	timedOut: boolean;
-	polls: number;
 }
 
 /** A read error worth another poll later: overload, 5xx, or no answer at all. */
@@ -53,7 +52,6 @@ export async function waitForTask(
 				(typeof created === 'number' ? created : options.startedAt) + settings.firstPollDelayMs,
 			)
 		: options.startedAt + settings.firstPollDelayMs;
-	let polls = 0;
 	let previousState: string | undefined;
 
 	for (;;) {
@@ -61,7 +59,7 @@ export async function waitForTask(
 		if (nextPollAt > deadline) {
 			// The next poll would land after maxWait: one last look at the deadline, then stop.
 			nextPollAt = deadline;
-			if (now >= deadline) return { data: last, timedOut: true, polls };
+			if (now >= deadline) return { data: last, timedOut: true };
 		}
 		await abortableSleep(Math.max(0, nextPollAt - now), options.signal);
 		const poll = await getTaskStatus
@@ -82,7 +80,6 @@ export async function waitForTask(
 				(data) => ({ data, error: undefined }),
 				(error: Error) => ({ data: undefined, error }),
 			);
-		polls++;
 		let notBefore = 0;
 		if (poll.data) {
 			last = poll.data;
@@ -105,10 +102,10 @@ export async function waitForTask(
 			elapsedS,
 		});
 		previousState = last.state;
-		if (isFinalState(last.state)) return { data: last, timedOut: false, polls };
-		// Out of time, or APIXO's Retry-After ends past maxWait: stop now, keeping the taskId.
-		if (Date.now() >= deadline || notBefore > deadline)
-			return { data: last, timedOut: true, polls };
+		if (isFinalState(last.state)) return { data: last, timedOut: false };
+		// APIXO's Retry-After ends past maxWait: stop now, keeping the taskId (past the deadline,
+		// the loop's top stops).
+		if (notBefore > deadline) return { data: last, timedOut: true };
 		nextPollAt = Math.max(Date.now() + settings.pollIntervalMs, notBefore);
 	}
 }
