@@ -28,7 +28,6 @@ async function runJobs(options: {
 	holdMs: number;
 }) {
 	const throttle = new Throttle(options.cap);
-	const signal = new AbortController().signal;
 	let running = 0;
 	let peak = 0;
 	let refused = 0;
@@ -43,7 +42,8 @@ async function runJobs(options: {
 					running++;
 					peak = Math.max(peak, running);
 				},
-				signal,
+				// One signal per job, as Batch gives them (many waits on one signal trip Node's warning).
+				new AbortController().signal,
 				Date.now() + 60_000,
 			);
 			await new Promise((resolve) => setTimeout(resolve, options.holdMs));
