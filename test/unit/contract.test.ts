@@ -115,13 +115,13 @@ describe('each refusal says what is allowed and what was seen, word for word', (
 			omni({ image_urls: ['ftp://cdn.example/a.png?u=https://x.example'] }),
 			{},
 			false,
-			'input.image_urls.0 must be a public http(s) URL',
+			'input.image_urls.0 must be a public http(s) URL (got "ftp://cdn.example/a.png?u=https://x.example")',
 		],
 		[
 			omni({ image_urls: ['https://cdn.example/a b.png'] }),
 			{},
 			false,
-			'input.image_urls.0 must be a public http(s) URL',
+			'input.image_urls.0 must be a public http(s) URL (got "https://cdn.example/a b.png")',
 		],
 		// Loopback means the host itself, not a name that contains it.
 		[

@@ -15,13 +15,7 @@ import {
 	RESOLUTIONS,
 	type Mode,
 } from './constants';
-import {
-	mustBe,
-	oneOf,
-	showValue,
-	toContractIssues,
-	type ContractIssue,
-} from './messages';
+import { mustBe, oneOf, showValue, toContractIssues, type ContractIssue } from './messages';
 
 const promptSchema = z
 	.string({ error: mustBe('a non-empty text') })
@@ -69,7 +63,7 @@ const mediaUrl = z
 		error: mustBe('a URL string or an object with a non-empty "url"'),
 	})
 	.transform((v) => (typeof v === 'string' ? v : v.url).trim())
-	.pipe(z.string().regex(HTTP_URL, { message: 'must be a public http(s) URL' }));
+	.pipe(z.string().regex(HTTP_URL, { error: mustBe('a public http(s) URL') }));
 
 const mediaList = (min: number, max: number, what: string) =>
 	z
