@@ -62,6 +62,9 @@ export function normalizeBaseUrl(baseUrl: unknown): string {
 	return text.replace(/\/+$/, '').replace(APIXO_BARE_HOST, '$1/api/v1');
 }
 
+/** The shortest timeout a deadline cuts a request to: a last look still gets a second. */
+const MIN_TIMEOUT_MS = 1000;
+
 const ERRNO = /^(E[A-Z_]+|ERR_[A-Z_]+)$/;
 
 /**
@@ -169,15 +172,19 @@ async function apixoRequest<T extends z.ZodType>(
 		ignoreHttpStatusErrors: true,
 		// A redirect could carry the Authorization header to another host.
 		disableFollowRedirect: true,
-		timeout: policy.timeoutMs,
 	};
 
 	for (let attempt = 1; ; attempt++) {
 		let decision = aborted() ? cancelled(false) : undefined;
 		let body: unknown;
 		if (!decision) {
+			// A caller's deadline bounds each attempt too, not only the waits between attempts.
+			const timeoutMs =
+				policy.deadline === undefined
+					? policy.timeoutMs
+					: Math.max(MIN_TIMEOUT_MS, Math.min(policy.timeoutMs, policy.deadline - Date.now()));
 			const answer = await ctx.helpers.httpRequestWithAuthentication
-				.call(ctx, CREDENTIAL_TYPE, request)
+				.call(ctx, CREDENTIAL_TYPE, { ...request, timeout: timeoutMs })
 				.then(
 					(response: Answer) => ({ response }),
 					(error: unknown) => ({ error }),
@@ -199,7 +206,7 @@ async function apixoRequest<T extends z.ZodType>(
 			});
 			decision = classify(call.kind, outcome, {
 				number: attempt,
-				policy,
+				policy: { ...policy, timeoutMs },
 				now: Date.now(),
 				random: options.random,
 			});

@@ -216,6 +216,19 @@ describe('status', () => {
 		expect(String(error!.description)).toContain('600 s');
 	});
 
+	it("a caller's deadline cuts each attempt, the retry's too, not only the waits between them", async () => {
+		const taskId = await createTask();
+		sim.inject({ endpoint: 'status', kind: 'hang', times: 2 });
+		const started = Date.now();
+		const { error } = await status(taskId, {
+			retry: { ...FAST.retry, timeoutMs: 4000, deadline: started + 5000 },
+		});
+		expect(sim.count('status')).toBe(2);
+		// The retry starts 4 s in: it gets what is left of the 5 s, at least a second (not 4 s).
+		expect(error!.message).toContain('no answer within 1000 ms');
+		expect(Date.now() - started).toBeLessThan(7000);
+	});
+
 	it('404 says to check the taskId', async () => {
 		const { error } = await status('task_unknown');
 		expect(sim.count('status')).toBe(1);

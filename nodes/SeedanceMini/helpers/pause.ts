@@ -232,7 +232,8 @@ async function finishedBatch(
 						.call(this, taskId, {
 							retry: {
 								maxAttempts: 2,
-								timeoutMs: Math.max(1000, Math.min(READ_TIMEOUT_MS, deadline - Date.now())),
+								// The deadline also cuts each request, the retry's too.
+								timeoutMs: READ_TIMEOUT_MS,
 								deadline,
 							},
 						})

@@ -9,7 +9,7 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { isFinalState, type TaskData } from '../../apixo/contract';
 import { abortableSleep } from '../../apixo/sleep';
-import { DEFAULT_RETRY, type RetryPolicy } from '../../apixo/retry';
+import type { RetryPolicy } from '../../apixo/retry';
 import { getTaskStatus } from '../../apixo/transport';
 
 export interface PollSettings {
@@ -66,15 +66,8 @@ export async function waitForTask(
 			.call(this, taskId, {
 				itemIndex: options.itemIndex,
 				signal: options.signal,
-				retry: {
-					...options.retry,
-					deadline,
-					// A hanging API must not hold the wait past maxWait.
-					timeoutMs: Math.max(
-						1000,
-						Math.min(options.retry?.timeoutMs ?? DEFAULT_RETRY.timeoutMs, deadline - Date.now()),
-					),
-				},
+				// A hanging API must not hold the wait past maxWait (the deadline cuts each request too).
+				retry: { ...options.retry, deadline },
 			})
 			.then(
 				(data) => ({ data, error: undefined }),
