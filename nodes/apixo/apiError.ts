@@ -57,7 +57,7 @@ export function apixoApiError(
 	const error = new NodeApiError(ctx.getNode(), response, {
 		message,
 		description: lines.join(' '),
-		httpCode: details.httpCode ? String(details.httpCode) : undefined,
+		// The HTTP code: NodeApiError reads it from `response`.
 		itemIndex: details.itemIndex,
 	});
 	// NodeApiError maps some words to generic texts; keep ours, which say what to do.
