@@ -154,3 +154,181 @@ it('parses Retry-After as seconds or an HTTP date', () => {
 	expect(parseRetryAfter('soon', NOW)).toBeUndefined();
 	expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
 });
+
+describe('more outcomes a read retries', () => {
+	it.each([
+		'ETIMEDOUT',
+		'EPIPE',
+		'ESOCKETTIMEDOUT',
+		'ERR_SOCKET_CONNECTION_TIMEOUT',
+		'EHOSTUNREACH',
+		'ENETUNREACH',
+		'EAI_AGAIN',
+	])('%s', (code) => {
+		expect(classify('read', noAnswer(code), first)).toEqual({ retryInMs: 500 });
+	});
+
+	it('a submit that never left (EAI_AGAIN) is sent again', () => {
+		expect(classify('create', noAnswer('EAI_AGAIN'), first)).toEqual({ retryInMs: 500 });
+	});
+});
+
+/**
+ * What each failure says, exactly: at the first attempt for what is not retried, at the last for
+ * what is (the failure a user sees when the retries run out).
+ */
+describe('the failure, word for word', () => {
+	const last = { ...first, number: DEFAULT_RETRY.maxAttempts };
+	const CANCELLED = {
+		reason: 'cancelled',
+		retryable: false,
+		outcomeUnknown: false,
+		action: 'Nothing to do: the execution was stopped',
+	};
+	const rows: Array<[string, CallKind, Outcome, typeof first, object]> = [
+		['read cancelled in flight', 'read', { type: 'cancelled', inFlight: true }, first, CANCELLED],
+		[
+			'submit cancelled before it left',
+			'create',
+			{ type: 'cancelled', inFlight: false },
+			first,
+			CANCELLED,
+		],
+		[
+			'submit cancelled in flight',
+			'create',
+			{ type: 'cancelled', inFlight: true },
+			first,
+			{ reason: 'stopped while the submit was in flight', retryable: false, outcomeUnknown: true },
+		],
+		[
+			'read ETIMEDOUT, retries used up',
+			'read',
+			noAnswer('ETIMEDOUT'),
+			last,
+			{ reason: 'no answer within 30000 ms', retryable: true, outcomeUnknown: false },
+		],
+		[
+			'read ECONNRESET, retries used up',
+			'read',
+			noAnswer('ECONNRESET'),
+			last,
+			{ reason: 'ECONNRESET', retryable: true, outcomeUnknown: false },
+		],
+		[
+			'submit ECONNRESET',
+			'create',
+			noAnswer('ECONNRESET'),
+			first,
+			{ reason: 'ECONNRESET', retryable: false, outcomeUnknown: true },
+		],
+		[
+			'submit ECONNREFUSED, retries used up',
+			'create',
+			noAnswer('ECONNREFUSED'),
+			last,
+			{ reason: 'ECONNREFUSED', retryable: false, outcomeUnknown: false },
+		],
+		[
+			'read unreadable, retries used up',
+			'read',
+			{ type: 'unreadable', status: 200, json: false },
+			last,
+			{
+				reason: 'the answer (HTTP 200) was not JSON',
+				retryable: true,
+				outcomeUnknown: false,
+				action: 'Retry later; if it persists, check the base URL points at the APIXO API',
+			},
+		],
+		[
+			'submit unreadable',
+			'create',
+			{ type: 'unreadable', status: 200, json: true },
+			first,
+			{
+				reason: 'the answer (HTTP 200) did not have the documented shape',
+				retryable: false,
+				outcomeUnknown: true,
+				action: undefined,
+			},
+		],
+		[
+			'read 500, retries used up',
+			'read',
+			status(500),
+			last,
+			{ httpCode: 500, retryable: true, outcomeUnknown: false, retryAfterMs: undefined },
+		],
+		[
+			'submit 400',
+			'create',
+			status(400),
+			first,
+			{ httpCode: 400, retryable: false, outcomeUnknown: false, retryAfterMs: undefined },
+		],
+		[
+			'submit 500',
+			'create',
+			status(500),
+			first,
+			{ httpCode: 500, retryable: false, outcomeUnknown: true, retryAfterMs: undefined },
+		],
+		[
+			'read 300 (a redirect)',
+			'read',
+			status(300),
+			first,
+			{
+				httpCode: 300,
+				retryable: false,
+				outcomeUnknown: false,
+				retryAfterMs: undefined,
+				action:
+					'APIXO answered with a redirect, which is not followed (it could carry the API key elsewhere): check the base URL in the "APIXO API" credential',
+			},
+		],
+	];
+
+	it.each(rows)('%s', (_name, kind, outcome, attempt, failure) => {
+		expect(classify(kind, outcome, attempt)).toEqual({ fail: failure });
+	});
+});
+
+describe('limits', () => {
+	it('a retry whose wait ends exactly at the deadline is not made', () => {
+		const policy = { ...DEFAULT_RETRY, deadline: NOW + 500 }; // the floor backoff is 500 ms
+		expect(classify('read', status(503), { ...first, policy })).toMatchObject({
+			fail: { retryable: true },
+		});
+		const later = { ...DEFAULT_RETRY, deadline: NOW + 501 };
+		expect(classify('read', status(503), { ...first, policy: later })).toEqual({ retryInMs: 500 });
+	});
+
+	it('a Retry-After exactly at the cap is still waited for', () => {
+		const max = DEFAULT_RETRY.maxRetryAfterMs;
+		expect(classify('read', status(429, max), first)).toEqual({ retryInMs: max });
+	});
+
+	it('without retry429 a submit’s 429 fails at once; other statuses are unaffected', () => {
+		const policy = { ...DEFAULT_RETRY, retry429: false };
+		expect(classify('create', status(429, 3000), { ...first, policy })).toEqual({
+			fail: { httpCode: 429, retryable: false, outcomeUnknown: false, retryAfterMs: 3000 },
+		});
+		expect(classify('read', status(503), { ...first, policy })).toEqual({ retryInMs: 500 });
+	});
+
+	it('a 400 is not a redirect', () => {
+		expect(classify('read', status(400), first)).toEqual({
+			fail: { httpCode: 400, retryable: false, outcomeUnknown: false, retryAfterMs: undefined },
+		});
+	});
+});
+
+it('Retry-After: numbers, spaces around, fractions, and text that only contains a number', () => {
+	expect(parseRetryAfter(3, NOW)).toBe(3000);
+	expect(parseRetryAfter(' 3 ', NOW)).toBe(3000);
+	expect(parseRetryAfter('0.25', NOW)).toBe(250);
+	expect(parseRetryAfter('x3', NOW)).toBeUndefined();
+	expect(parseRetryAfter('3 minutes', NOW)).toBeUndefined();
+});
