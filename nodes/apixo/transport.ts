@@ -65,13 +65,14 @@ export function normalizeBaseUrl(baseUrl: unknown): string {
 /** The shortest timeout a deadline cuts a request to: a last look still gets a second. */
 const MIN_TIMEOUT_MS = 1000;
 
-const ERRNO = /^(E[A-Z_]+|ERR_[A-Z_]+)$/;
+/** ECONNRESET, ERR_SOCKET_CONNECTION_TIMEOUT, ... */
+const ERRNO = /^E[A-Z_]+$/;
 
 /**
  * The errno-like code of a failed request. n8n wraps axios errors in a NodeApiError that keeps
  * the code in `httpCode` (or in its messages) and drops the original error.
  */
-function errorCode(error: unknown): string | undefined {
+export function errorCode(error: unknown): string | undefined {
 	let current = error as
 		| { code?: unknown; httpCode?: unknown; messages?: unknown; cause?: unknown }
 		| undefined;
