@@ -2,6 +2,7 @@
  * The transport over real HTTP against the simulator, inside n8n-core's execution engine.
  * Timings are read from the simulator's request log (its clock), not from sleeps in the test.
  */
+import http from 'node:http';
 import net from 'node:net';
 
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
@@ -371,6 +372,131 @@ describe('errors say what to do and never show the key', () => {
 			expect(errorText(error)).not.toContain(API_KEY);
 		}
 		expect(loggedLines().join('\n')).not.toContain(API_KEY);
+	});
+});
+
+/**
+ * A stand-in API for answers the simulator does not give: `answer` writes each response; the
+ * requests it saw are kept. Closed by the caller.
+ */
+async function rawApi(
+	answer: (request: http.IncomingMessage, response: http.ServerResponse) => void,
+) {
+	const seen: http.IncomingMessage[] = [];
+	const server = http.createServer((request, response) => {
+		seen.push(request);
+		request.resume();
+		request.on('end', () => answer(request, response));
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	const { port } = server.address() as net.AddressInfo;
+	const close = async () => {
+		server.closeAllConnections();
+		await new Promise((r) => server.close(r));
+	};
+	return { baseUrl: `http://127.0.0.1:${port}/api/v1`, seen, close };
+}
+
+const json = (response: http.ServerResponse, statusCode: number, body: unknown) => {
+	response.writeHead(statusCode, { 'content-type': 'application/json' });
+	response.end(JSON.stringify(body));
+};
+
+describe('answers the simulator does not give', () => {
+	const credentialsFor = (baseUrl: string) => ({ apiKey: API_KEY, baseUrl });
+	const READY = { taskId: 'task-raw', state: 'processing' };
+
+	it("a 200 whose body's code is an error is that error (the worse of the two)", async () => {
+		const api = await rawApi((_, response) =>
+			json(response, 200, { code: 402, message: 'Insufficient balance', data: null }),
+		);
+		try {
+			const { error } = await inNode(
+				async (ctx) => ({ ...(await submitTask.call(ctx, BODY, FAST)) }),
+				credentialsFor(api.baseUrl),
+			);
+			expect(api.seen).toHaveLength(1);
+			expect(error!.message).toBe(
+				'APIXO submit failed: 402 Insufficient balance or quota — Insufficient balance',
+			);
+			expect((error as { context?: IDataObject }).context?.outcomeUnknown).toBeUndefined();
+		} finally {
+			await api.close();
+		}
+	});
+
+	it.each([
+		['without the code field', { data: READY }],
+		['with a success code below 200 (0, as some APIs say)', { code: 0, data: READY }],
+	])('an answer %s is read by its HTTP status', async (_, body) => {
+		const api = await rawApi((_request, response) => json(response, 200, body));
+		try {
+			const { json: data, error } = await inNode(
+				async (ctx) => ({ ...(await getTaskStatus.call(ctx, 'task-raw', FAST)) }) as IDataObject,
+				credentialsFor(api.baseUrl),
+			);
+			expect(error).toBeUndefined();
+			expect(data).toMatchObject(READY);
+		} finally {
+			await api.close();
+		}
+	});
+
+	it('an error status with a body that would pass as a status answer is still an error', async () => {
+		const api = await rawApi((_, response) => json(response, 404, { code: 404, data: READY }));
+		try {
+			const { error } = await inNode(
+				async (ctx) => ({ ...(await getTaskStatus.call(ctx, 'task-raw', FAST)) }) as IDataObject,
+				credentialsFor(api.baseUrl),
+			);
+			expect(api.seen).toHaveLength(1);
+			expect(error!.message).toBe('APIXO status failed: 404 Task not found');
+		} finally {
+			await api.close();
+		}
+	});
+
+	it('a redirect is not followed: the key never reaches the other host', async () => {
+		const elsewhere = await rawApi((_, response) => json(response, 200, { data: READY }));
+		const api = await rawApi((_, response) => {
+			response.writeHead(302, { location: `${elsewhere.baseUrl}/statusTask/x` });
+			response.end();
+		});
+		try {
+			const { error } = await inNode(
+				async (ctx) => ({ ...(await getTaskStatus.call(ctx, 'task-raw', FAST)) }) as IDataObject,
+				credentialsFor(api.baseUrl),
+			);
+			expect(elsewhere.seen).toHaveLength(0);
+			expect(error!.message).toContain('302');
+			expect(String(error!.description)).toContain('redirect, which is not followed');
+		} finally {
+			await api.close();
+			await elsewhere.close();
+		}
+	});
+});
+
+describe('cancellation and logs', () => {
+	it('a call whose signal is already aborted sends nothing', async () => {
+		const controller = new AbortController();
+		controller.abort();
+		const { error } = await status('task-x', { ...FAST, signal: controller.signal });
+		expect(sim.count('status')).toBe(0);
+		expect(String(error!.description)).toContain('the execution was stopped');
+	});
+
+	it('each failed attempt is logged at debug with its outcome, attempt and task', async () => {
+		const taskId = await createTask();
+		sim.inject({ endpoint: 'status', kind: 'http', status: 503 });
+		const before = loggedLines().length;
+		await status(taskId);
+		const line = loggedLines()
+			.slice(before)
+			.find((text) => text.includes('APIXO status: '));
+		expect(line).toContain('APIXO status: {"type":"status","status":503}');
+		expect(line).toContain('"attempt":1');
+		expect(line).toContain(taskId);
 	});
 });
 
