@@ -124,3 +124,12 @@ it('never shows the API key, wherever APIXO echoed it', () => {
 	expect(error.message).toBe('APIXO status failed: 401 API key rejected — Key *** is not valid');
 	expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(KEY);
 });
+
+it.each([
+	['the message', { message: 'Content violates policy' }],
+	['the detail only', { message: 'Forbidden', data: { error: 'content policy violation' } }],
+])('a 403 is read by APIXO’s words in %s', (_, body) => {
+	expect(build({ httpCode: 403, body }).description).toBe(
+		'What to do: Change the prompt or the reference media.',
+	);
+});

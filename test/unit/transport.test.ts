@@ -3,7 +3,10 @@
  * n8n's HTTP helper throws (n8n wraps axios errors and keeps the code in different places across
  * versions). Calls over HTTP are in test/integration/transport.test.ts.
  */
+import { getEventListeners } from 'node:events';
+
 import { DEFAULT_BASE_URL } from '../../nodes/apixo/contract';
+import { abortableSleep } from '../../nodes/apixo/sleep';
 import { errorCode, normalizeBaseUrl } from '../../nodes/apixo/transport';
 
 describe('normalizeBaseUrl', () => {
@@ -65,5 +68,19 @@ describe('errorCode', () => {
 		['nothing', undefined, undefined],
 	])('%s', (_, error, expected) => {
 		expect(errorCode(error)).toBe(expected);
+	});
+});
+
+describe('abortableSleep', () => {
+	it('leaves no listener on the signal it was given, however often it is called', async () => {
+		const controller = new AbortController();
+		for (let n = 0; n < 3; n++) await abortableSleep(1, controller.signal);
+		expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+	});
+
+	it('ends early when the signal aborts', async () => {
+		const controller = new AbortController();
+		setTimeout(() => controller.abort(), 10);
+		await expect(abortableSleep(60_000, controller.signal)).rejects.toBeDefined();
 	});
 });
