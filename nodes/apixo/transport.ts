@@ -213,15 +213,11 @@ async function apixoRequest<T extends z.ZodType>(
 			});
 		}
 		if ('fail' in decision) throw fail(decision.fail, body);
-		try {
-			await abortableSleep(
-				decision.retryInMs,
-				signals.length > 1 ? AbortSignal.any(signals) : signals[0],
-			);
-		} catch {
-			const stopped = cancelled(false);
-			throw fail('fail' in stopped ? stopped.fail : {});
-		}
+		// Cancelled during the wait: it ends early, and the next turn's first check fails the call.
+		await abortableSleep(
+			decision.retryInMs,
+			signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+		).catch(() => undefined);
 	}
 }
 

@@ -437,6 +437,8 @@ describe('answers the simulator does not give', () => {
 			);
 			expect(error).toBeUndefined();
 			expect(data).toMatchObject(READY);
+			// APIXO is asked for JSON (its error pages are not always JSON; the body is read as text).
+			expect(api.seen[0].headers.accept).toBe('application/json');
 		} finally {
 			await api.close();
 		}
@@ -483,6 +485,21 @@ describe('cancellation and logs', () => {
 		controller.abort();
 		const { error } = await status('task-x', { ...FAST, signal: controller.signal });
 		expect(sim.count('status')).toBe(0);
+		expect(String(error!.description)).toContain('the execution was stopped');
+	});
+
+	it('stopped during the wait before a retry: a submit says it was stopped, nothing created', async () => {
+		sim.inject({ endpoint: 'submit', kind: 'http', status: 429 });
+		const controller = new AbortController();
+		setTimeout(() => controller.abort(), 200);
+		const started = Date.now();
+		const { error } = await submit({
+			retry: { ...FAST.retry, baseDelayMs: 20_000, maxDelayMs: 20_000 },
+			signal: controller.signal,
+		});
+		expect(Date.now() - started).toBeLessThan(5000);
+		expect(sim.count('submit')).toBe(1);
+		expect(error!.message).toBe('APIXO submit failed: cancelled');
 		expect(String(error!.description)).toContain('the execution was stopped');
 	});
 
