@@ -270,6 +270,14 @@ describe('finishTask', () => {
 		});
 	});
 
+	it('does not wait for a task already known to have failed: its error comes at once', async () => {
+		answers({ state: 'processing' });
+		await expect(
+			finish(true, 600, { taskId: TASK, state: 'failed', failCode: 'Timeout' }),
+		).rejects.toThrow(`Task ${TASK} failed: Timeout`);
+		expect(calls).toEqual([]);
+	});
+
 	it('a wait that ends at maxWait says timedOut, keeps the task ID and warns', async () => {
 		answers({ state: 'processing' });
 		const item = await finish(true, 10);
