@@ -444,6 +444,32 @@ describe('answers the simulator does not give', () => {
 		}
 	});
 
+	it.each([
+		[
+			'HTTP 300 with a body that would pass',
+			300,
+			{ code: 300, data: { taskId: 'task-raw', state: 'processing' } },
+		],
+		['HTTP 300 with code 500 in the body', 300, { code: 500, data: null }],
+		[
+			'HTTP 200 with code 300 in the body',
+			200,
+			{ code: 300, data: { taskId: 'task-raw', state: 'processing' } },
+		],
+	])('%s is a 300, not followed and not retried', async (_, statusCode, body) => {
+		const api = await rawApi((_request, response) => json(response, statusCode, body));
+		try {
+			const { error } = await inNode(
+				async (ctx) => ({ ...(await getTaskStatus.call(ctx, 'task-raw', FAST)) }) as IDataObject,
+				credentialsFor(api.baseUrl),
+			);
+			expect(api.seen).toHaveLength(1);
+			expect(error!.message).toMatch(/^APIXO status failed: 300 /);
+		} finally {
+			await api.close();
+		}
+	});
+
 	it('an error status with a body that would pass as a status answer is still an error', async () => {
 		const api = await rawApi((_, response) => json(response, 404, { code: 404, data: READY }));
 		try {

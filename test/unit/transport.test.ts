@@ -5,9 +5,11 @@
  */
 import { getEventListeners } from 'node:events';
 
+import type { IExecuteFunctions } from 'n8n-workflow';
+
 import { DEFAULT_BASE_URL } from '../../nodes/apixo/contract';
 import { abortableSleep } from '../../nodes/apixo/sleep';
-import { errorCode, normalizeBaseUrl } from '../../nodes/apixo/transport';
+import { errorCode, getTaskStatus, normalizeBaseUrl } from '../../nodes/apixo/transport';
 
 describe('normalizeBaseUrl', () => {
 	it.each([
@@ -83,4 +85,29 @@ describe('abortableSleep', () => {
 		setTimeout(() => controller.abort(), 10);
 		await expect(abortableSleep(60_000, controller.signal)).rejects.toBeDefined();
 	});
+});
+
+it('a failure with no errno at all is a connection error, not retried', async () => {
+	const send = jest.fn(async () => await Promise.reject(new Error('socket hang up')));
+	const ctx = {
+		getCredentials: async () => ({
+			apiKey: 'sk-unit-0123456789',
+			baseUrl: 'https://api.apixo.ai/api/v1',
+		}),
+		getNode: () => ({
+			id: '1',
+			name: 'Seedance Mini',
+			type: 'n8n-nodes-apixo.seedanceMini',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {},
+		}),
+		getExecutionCancelSignal: () => undefined,
+		helpers: { httpRequestWithAuthentication: send },
+		logger: { debug: () => undefined },
+	} as unknown as IExecuteFunctions;
+	await expect(getTaskStatus.call(ctx, 'task-1')).rejects.toThrow(
+		'APIXO status failed: connection error',
+	);
+	expect(send).toHaveBeenCalledTimes(1);
 });
