@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 
 import { MEDIA_DIR } from '../../tools/simulator/files';
@@ -396,6 +397,20 @@ describe('download: limits are inclusive, names and schemes', () => {
 		const { items, error, taskId } = await downloaded(url);
 		expect(items).toEqual([]);
 		expect(error?.message).toBe(`Task ${taskId}: result URL is not http(s): ${url}`);
+		expect((error as { context?: IDataObject }).context?.itemIndex).toBe(0);
+	});
+
+	it('a download that fails for another reason gives its first line as the reason', async () => {
+		// A port nobody listens on: the connection is refused.
+		const server = net.createServer();
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		const { port } = server.address() as net.AddressInfo;
+		await new Promise((resolve) => server.close(resolve));
+		const { items, error, taskId } = await downloaded(`http://127.0.0.1:${port}/video.mp4`);
+		expect(items).toEqual([]);
+		expect(error?.message).toBe(
+			`Task ${taskId} succeeded but its video could not be downloaded: connect ECONNREFUSED 127.0.0.1:${port}`,
+		);
 	});
 });
 

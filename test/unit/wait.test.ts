@@ -278,6 +278,17 @@ describe('finishTask', () => {
 		expect(calls).toEqual([]);
 	});
 
+	it("keeps its message when APIXO's failMsg names a connection error", async () => {
+		await expect(
+			finish(true, 600, {
+				taskId: TASK,
+				state: 'failed',
+				failCode: 'StreamError',
+				failMsg: 'upstream ECONNRESET',
+			}),
+		).rejects.toThrow(`Task ${TASK} failed: StreamError — upstream ECONNRESET`);
+	});
+
 	it('a wait that ends at maxWait says timedOut, keeps the task ID and warns', async () => {
 		answers({ state: 'processing' });
 		const item = await finish(true, 10);

@@ -85,14 +85,14 @@ export async function downloadVideo(
 		const fix = cutOff?.tooLarge
 			? 'raise "Max Download Size" and run "Get Status" with this task ID and "Download Video"'
 			: 'run "Get Status" with this task ID and "Download Video" later';
-		const failure = new NodeOperationError(
-			this.getNode(),
-			`Task ${taskId} succeeded but its video could not be downloaded: ${reason}`,
-			{
-				itemIndex,
-				description: `The result URL is temporary (about 24 hours): download it from ${url} soon, or ${fix}. Task ID: ${taskId}`,
-			},
-		);
+		const message = `Task ${taskId} succeeded but its video could not be downloaded: ${reason}`;
+		const failure = new NodeOperationError(this.getNode(), message, {
+			itemIndex,
+			description: `The result URL is temporary (about 24 hours): download it from ${url} soon, or ${fix}. Task ID: ${taskId}`,
+		});
+		// n8n swaps a message that names ECONNREFUSED & co. for a generic "perhaps it is offline"
+		// (without the task ID); keep ours.
+		failure.message = message;
 		failure.context.taskId = taskId;
 		throw failure;
 	} finally {

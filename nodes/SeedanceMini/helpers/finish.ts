@@ -21,6 +21,9 @@ export function taskError(
 		itemIndex: details.itemIndex,
 		description: details.description,
 	});
+	// APIXO's failMsg may name ETIMEDOUT & co., for which n8n would swap the whole message for a
+	// generic "perhaps it is offline" without the task ID; keep ours.
+	error.message = message;
 	error.context.taskId = details.fields.taskId;
 	error.context.fields = details.fields;
 	return error;
