@@ -68,6 +68,8 @@ it.each([
 	'http://11.0.0.1/a.mp4',
 	'http://[2001:db8::1]/a.mp4',
 	'http://[2606:4700::1111]/a.mp4',
+	// Eight groups, no "::" to expand.
+	'http://[2001:db8:1:2:3:4:5:6]/a.mp4',
 	'http://[::ffff:8.8.8.8]/a.mp4',
 	'http://[fec0::1]/a.mp4',
 	// Last 32 bits that read as 10.0.0.1, outside the mapped, compatible and NAT64 prefixes.
