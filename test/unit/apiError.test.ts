@@ -3,18 +3,10 @@
  * and the flags the callers act on (outcome unknown, retryable, Retry-After). No HTTP: the
  * transport's calls over HTTP are in test/integration/transport.test.ts.
  */
-import type { INode } from 'n8n-workflow';
 
 import { apixoApiError, type ApixoErrorDetails } from '../../nodes/apixo/apiError';
+import { SEEDANCE_NODE as NODE } from '../harness/node';
 
-const NODE: INode = {
-	id: '1',
-	name: 'Seedance Mini',
-	type: 'n8n-nodes-apixo.seedanceMini',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
 const ctx = { getNode: () => NODE };
 const KEY = 'sk-apierror-SECRET-42';
 const API = 'https://api.apixo.ai/api/v1';

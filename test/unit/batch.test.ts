@@ -3,7 +3,7 @@
  * batch's error carry (every paid task ID), how a failure stops the other jobs, and the
  * concurrency limit of `mapWithConcurrency`.
  */
-import type { IExecuteFunctions, INode } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import {
@@ -12,15 +12,7 @@ import {
 	mapWithConcurrency,
 	type Job,
 } from '../../nodes/SeedanceMini/helpers/batch';
-
-const NODE: INode = {
-	id: '1',
-	name: 'Seedance Mini',
-	type: 'n8n-nodes-apixo.seedanceMini',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
+import { SEEDANCE_NODE as NODE } from '../harness/node';
 
 function fakeContext(node: Record<string, unknown> = {}, onFail = false) {
 	return {

@@ -9,6 +9,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { DEFAULT_BASE_URL } from '../../nodes/apixo/contract';
 import { abortableSleep } from '../../nodes/apixo/sleep';
+import { SEEDANCE_NODE } from '../harness/node';
 import { errorCode, getTaskStatus, normalizeBaseUrl } from '../../nodes/apixo/transport';
 
 describe('normalizeBaseUrl', () => {
@@ -94,14 +95,7 @@ it('a failure with no errno at all is a connection error, not retried', async ()
 			apiKey: 'sk-unit-0123456789',
 			baseUrl: 'https://api.apixo.ai/api/v1',
 		}),
-		getNode: () => ({
-			id: '1',
-			name: 'Seedance Mini',
-			type: 'n8n-nodes-apixo.seedanceMini',
-			typeVersion: 1,
-			position: [0, 0],
-			parameters: {},
-		}),
+		getNode: () => SEEDANCE_NODE,
 		getExecutionCancelSignal: () => undefined,
 		helpers: { httpRequestWithAuthentication: send },
 		logger: { debug: () => undefined },

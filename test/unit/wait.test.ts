@@ -4,7 +4,7 @@
  * a Retry-After past it), what is logged. The status reads are stubbed here; the same paths
  * over HTTP against the simulator are in test/integration.
  */
-import type { IExecuteFunctions, INode } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import type { TaskData } from '../../nodes/apixo/contract';
@@ -12,6 +12,7 @@ import { getTaskStatus } from '../../nodes/apixo/transport';
 import { finishTask } from '../../nodes/SeedanceMini/helpers/finish';
 import { readWaitSettings, type WaitSettings } from '../../nodes/SeedanceMini/helpers/settings';
 import { waitForTask, type PollSettings } from '../../nodes/SeedanceMini/helpers/wait';
+import { SEEDANCE_NODE as NODE } from '../harness/node';
 
 jest.mock('../../nodes/apixo/transport', () => ({
 	...jest.requireActual('../../nodes/apixo/transport'),
@@ -19,14 +20,6 @@ jest.mock('../../nodes/apixo/transport', () => ({
 }));
 const readStatus = jest.mocked(getTaskStatus);
 
-const NODE: INode = {
-	id: '1',
-	name: 'Seedance Mini',
-	type: 'n8n-nodes-apixo.seedanceMini',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
 const T0 = Date.parse('2026-11-26T08:00:00Z');
 const TASK = 'task-1';
 
