@@ -24,6 +24,7 @@ export const PARTS = {
 		'nodes/SeedanceMini/helpers/throttle.ts',
 		'nodes/SeedanceMini/helpers/wait.ts',
 		'nodes/SeedanceMini/helpers/finish.ts',
+		'nodes/SeedanceMini/helpers/operationError.ts',
 		'nodes/SeedanceMini/helpers/settings.ts',
 	],
 	pause: ['nodes/SeedanceMini/helpers/pause.ts'],

@@ -8,6 +8,7 @@ import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { childController, oneLine, watchStalls } from '../../apixo/otherHosts';
+import { operationError } from './operationError';
 import type { DownloadLimits } from './settings';
 
 type BinarySource = Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0];
@@ -86,13 +87,11 @@ export async function downloadVideo(
 			? 'raise "Max Download Size" and run "Get Status" with this task ID and "Download Video"'
 			: 'run "Get Status" with this task ID and "Download Video" later';
 		const message = `Task ${taskId} succeeded but its video could not be downloaded: ${reason}`;
-		const failure = new NodeOperationError(this.getNode(), message, {
+		// The reason may name ECONNREFUSED & co.
+		const failure = operationError(this.getNode(), message, {
 			itemIndex,
 			description: `The result URL is temporary (about 24 hours): download it from ${url} soon, or ${fix}. Task ID: ${taskId}`,
 		});
-		// n8n swaps a message that names ECONNREFUSED & co. for a generic "perhaps it is offline"
-		// (without the task ID); keep ours.
-		failure.message = message;
 		failure.context.taskId = taskId;
 		throw failure;
 	} finally {

@@ -2,12 +2,17 @@
  * From a task ID to the output item: wait (optionally), read the result, fail clearly, download.
  * Shared by Generate (after submit) and Get Status.
  */
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	NodeOperationError,
+} from 'n8n-workflow';
 
 import type { TaskData } from '../../apixo/contract';
 import { taskProblem, toTaskResult } from '../../apixo/result';
 import { downloadVideo } from './download';
+import { operationError } from './operationError';
 import { waitForTask } from './wait';
 import type { WaitSettings } from './settings';
 
@@ -17,13 +22,11 @@ export function taskError(
 	message: string,
 	details: { itemIndex: number; description: string; fields: IDataObject },
 ): NodeOperationError {
-	const error = new NodeOperationError(this.getNode(), message, {
+	// APIXO's failMsg may name ETIMEDOUT & co.
+	const error = operationError(this.getNode(), message, {
 		itemIndex: details.itemIndex,
 		description: details.description,
 	});
-	// APIXO's failMsg may name ETIMEDOUT & co., for which n8n would swap the whole message for a
-	// generic "perhaps it is offline" without the task ID; keep ours.
-	error.message = message;
 	error.context.taskId = details.fields.taskId;
 	error.context.fields = details.fields;
 	return error;
