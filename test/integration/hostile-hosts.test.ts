@@ -393,6 +393,8 @@ describe('download: limits are inclusive, names and schemes', () => {
 	it.each([
 		['ftp://files.example.com/video.mp4'],
 		['file:///etc/passwd?https://cdn.example.com/v.mp4'],
+		// Defect: n8n swapped a message holding "eacces" for "Forbidden by access permissions".
+		['ftp://freeaccess.example.com/video.mp4'],
 	])('a result URL that is not http(s) is not fetched: %s', async (url) => {
 		const { items, error, taskId } = await downloaded(url);
 		expect(items).toEqual([]);

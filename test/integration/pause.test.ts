@@ -422,6 +422,17 @@ describe('refused before anything is submitted', () => {
 		}
 	});
 
+	it('a resume URL n8n would swap for a generic text is named as it is (defect)', async () => {
+		// n8n's errors read "eperm" anywhere as EPERM: "Operation not permitted ...".
+		const result = await runWith({
+			webhookWaitingBaseUrl: 'ftp://keeperm.example/webhook-waiting',
+		});
+		expect(result.error!.message).toBe(
+			'Pause mode needs a public https address for n8n, not ftp://keeperm.example',
+		);
+		expect(sim.count()).toBe(0);
+	});
+
 	it('a loopback resume URL that is not http: refused, even with a local APIXO', async () => {
 		const result = await runWith({ webhookWaitingBaseUrl: 'ftp://127.0.0.1/webhook-waiting' });
 		expect(result.error!.message).toBe(

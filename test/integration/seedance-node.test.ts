@@ -512,6 +512,18 @@ describe('invalid input: a clear error and no request', () => {
 			{ requestType: 'callback', callbackUrl: '={{ "" }}' },
 			['callbackUrl', 'required'],
 		],
+		// Defect: n8n's errors read "eacces" or "eexist" anywhere as an errno and swapped the
+		// message for a generic "Forbidden by access permissions" / "already exists".
+		[
+			'callback URL on a host n8n would misread',
+			{ requestType: 'callback', callbackUrl: 'http://freeaccess.example.com/hook' },
+			['callbackUrl', 'https', 'http://freeaccess.example.com/hook'],
+		],
+		[
+			'frame file name n8n would misread',
+			{ mode: 'first_and_last_frames', firstFrameUrl: 'preexisting.png' },
+			['firstFrameUrl', 'http(s) URL', 'preexisting.png'],
+		],
 		['provider', { options: { ...FAST, provider: 'cheap' } }, ['provider', '"cheap"']],
 		['max cost', { duration: 15, options: { ...FAST, maxCost: 1 } }, ['1.5375', 'Max Cost $1']],
 	];
@@ -589,6 +601,15 @@ describe('Get Status', () => {
 	it('an empty task ID is refused before any request', async () => {
 		const { error } = await run({ operation: 'getStatus', taskId: '  ' });
 		expect(error!.message).toContain('taskId');
+		expect(sim.count()).toBe(0);
+	});
+
+	it('a task ID that is not text is refused, showing the value (kept as written)', async () => {
+		// n8n's errors read "eperm" anywhere as EPERM and would say "Operation not permitted".
+		const { error } = await run({ operation: 'getStatus', taskId: '={{ { eperm: 1 } }}' });
+		expect(error!.message).toBe(
+			'Invalid taskId: must be the task ID returned by Generate (got {"eperm":1})',
+		);
 		expect(sim.count()).toBe(0);
 	});
 

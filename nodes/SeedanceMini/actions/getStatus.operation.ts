@@ -1,5 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getTaskStatus } from '../../apixo/transport';
 import { Batch, continuesOnFail, type Job } from '../helpers/batch';
@@ -7,6 +7,7 @@ import { waitOptions } from './descriptions';
 import { finishTask } from '../helpers/finish';
 import { readWaitSettings } from '../helpers/settings';
 import { DEFAULT_CONCURRENCY } from '../helpers/throttle';
+import { operationError } from '../helpers/operationError';
 
 const properties: INodeProperties[] = [
 	{
@@ -48,7 +49,7 @@ export async function execute(
 		const raw = this.getNodeParameter('taskId', itemIndex, '') as unknown;
 		const taskId = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
 		if (!taskId) {
-			const error = new NodeOperationError(
+			const error = operationError(
 				this.getNode(),
 				`Invalid taskId: must be the task ID returned by Generate (got ${JSON.stringify(raw ?? null)})`,
 				{ itemIndex, description: 'Nothing was sent to APIXO for this item.' },

@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import * as generate from './generate/generate.operation';
 import * as getBalance from './getBalance.operation';
 import * as getStatus from './getStatus.operation';
+import { operationError } from '../helpers/operationError';
 
 const operations = { generate, getStatus, getBalance };
 
@@ -13,7 +13,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const handler = operations[operation as keyof typeof operations];
 	if (!handler) {
-		throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
+		throw operationError(this.getNode(), `The operation "${operation}" is not supported`);
 	}
 	return [await handler.execute.call(this, items)];
 }

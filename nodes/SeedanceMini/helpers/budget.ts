@@ -1,8 +1,8 @@
 /** The batch budget: the estimated total of all items against the budget and the account balance. */
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import { getBalance } from '../../apixo/transport';
+import { operationError } from './operationError';
 
 export interface PricedItem {
 	itemIndex: number;
@@ -38,7 +38,7 @@ export async function checkBudget(
 	const lowerBound = items.some((item) => item.costNote)
 		? ' Some estimates leave out reference video seconds, so the real total is higher.'
 		: '';
-	throw new NodeOperationError(
+	throw operationError(
 		this.getNode(),
 		`Estimated total ${usd(total)} for ${items.length} item${items.length > 1 ? 's' : ''} is above ${over}`,
 		{

@@ -5,7 +5,6 @@
  * more than the size limit, ends the download with an error that keeps the task ID.
  */
 import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import { childController, oneLine, watchStalls } from '../../apixo/otherHosts';
 import { operationError } from './operationError';
@@ -25,13 +24,9 @@ export async function downloadVideo(
 	limits: DownloadLimits,
 ): Promise<IBinaryData> {
 	if (!/^https?:\/\//i.test(url)) {
-		throw new NodeOperationError(
-			this.getNode(),
-			`Task ${taskId}: result URL is not http(s): ${url}`,
-			{
-				itemIndex,
-			},
-		);
+		throw operationError(this.getNode(), `Task ${taskId}: result URL is not http(s): ${url}`, {
+			itemIndex,
+		});
 	}
 	// Stopping the execution stops a download too (plain httpRequest is not tied to it); so do
 	// the stall watchdog and the size limit, which say why first.

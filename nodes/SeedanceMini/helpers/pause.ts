@@ -17,12 +17,12 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import { isLoopbackUrl, isFinalState, type TaskData } from '../../apixo/contract';
 import { taskProblem, toTaskResult } from '../../apixo/result';
 import { newSecret, tokenMatches } from '../../apixo/secrets';
 import { getTaskStatus } from '../../apixo/transport';
+import { operationError } from './operationError';
 
 /**
  * The webhook a callback reaches: n8n routes `<resume URL>/<node id>` to it while the execution
@@ -79,7 +79,7 @@ export function pauseTarget(this: IExecuteFunctions, allowLoopbackHttp: boolean)
 	try {
 		url = new URL(resumeUrl);
 	} catch {
-		throw new NodeOperationError(this.getNode(), 'Pause mode needs n8n’s resume URL', {
+		throw operationError(this.getNode(), 'Pause mode needs n8n’s resume URL', {
 			description: 'n8n gave no resume URL for this execution. Use Wait Mode "Poll" instead.',
 		});
 	}
@@ -87,7 +87,7 @@ export function pauseTarget(this: IExecuteFunctions, allowLoopbackHttp: boolean)
 		url.protocol === 'https:' ||
 		(url.protocol === 'http:' && allowLoopbackHttp && isLoopbackUrl(resumeUrl));
 	if (!usable) {
-		throw new NodeOperationError(
+		throw operationError(
 			this.getNode(),
 			`Pause mode needs a public https address for n8n, not ${url.origin}`,
 			{

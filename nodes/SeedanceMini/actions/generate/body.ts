@@ -2,10 +2,10 @@
  * From a node item's fields to the API body, and from the API's complaints back to the fields:
  * pure (the benchmark and the tests call these), no request is made here.
  */
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, NodeOperationError } from 'n8n-workflow';
 
 import { DEFAULTS, type ContractIssue, type Mode } from '../../../apixo/contract';
+import { operationError } from '../../helpers/operationError';
 
 /**
  * A URL-list field as users fill it: an array (from an expression) of strings or {url} objects,
@@ -136,7 +136,7 @@ export function invalidItem(
 			entry !== undefined && !field.endsWith('FrameUrl') ? ` (entry ${Number(entry) + 1})` : '';
 		return `${field}${where}: ${issue.message}`;
 	});
-	return new NodeOperationError(this.getNode(), `Invalid ${parts.join('; ')}`, {
+	return operationError(this.getNode(), `Invalid ${parts.join('; ')}`, {
 		itemIndex,
 		description: `Fix the field${issues.length > 1 ? 's' : ''} above; nothing was sent to APIXO for this item. (API fields: ${issues.map((x) => x.path).join(', ')})`,
 	});

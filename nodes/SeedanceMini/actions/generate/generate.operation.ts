@@ -11,6 +11,7 @@ import { readWaitSettings, type WaitSettings } from '../../helpers/settings';
 import { Throttle } from '../../helpers/throttle';
 import { apiReach, prepareItem, type Prepared } from './prepare';
 import { properties } from './properties';
+import { operationError } from '../../helpers/operationError';
 
 export const description = updateDisplayOptions({ show: { operation: ['generate'] } }, properties);
 
@@ -138,7 +139,7 @@ export async function execute(
 
 	const pause = pauses.call(this, prepared[0]);
 	if (pause && first.downloadVideo) {
-		throw new NodeOperationError(
+		throw operationError(
 			this.getNode(),
 			'Download Video does not work with Wait Mode "Pause Until APIXO Calls Back"',
 			{

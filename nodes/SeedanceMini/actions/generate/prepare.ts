@@ -24,6 +24,7 @@ import {
 	type ReferenceMedia,
 } from '../../helpers/preflight';
 import { buildBody, frameIssues, invalidItem, type ParameterReader } from './body';
+import { operationError } from '../../helpers/operationError';
 
 export interface Prepared extends PricedItem {
 	body: SubmitBody;
@@ -90,7 +91,7 @@ async function prepare(
 	const cost = estimateCost(input, referenceMedia && referenceVideoSeconds(referenceMedia));
 	const maxCost = options.maxCost;
 	if (typeof maxCost === 'number' && cost.usd > maxCost) {
-		throw new NodeOperationError(
+		throw operationError(
 			this.getNode(),
 			`Estimated cost $${cost.usd} is above Max Cost $${maxCost}`,
 			{
@@ -121,6 +122,6 @@ export async function prepareItem(
 	} catch (error) {
 		return error instanceof NodeOperationError
 			? error
-			: new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+			: operationError(this.getNode(), error as Error, { itemIndex });
 	}
 }
