@@ -56,6 +56,14 @@ const TRANSIENT = new Set([
 	'ENETUNREACH',
 ]);
 const TIMEOUTS = new Set(['ECONNABORTED', 'ETIMEDOUT']);
+/**
+ * A failed TLS handshake (OpenSSL's verify codes; EPROTO, ERR_TLS_, ERR_SSL_ from Node): the
+ * request was never sent, and trying again changes nothing.
+ */
+const TLS_FAILURE =
+	/CERT|CRL|SIGNATURE|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED|HOSTNAME_MISMATCH|^ERR_TLS_|^ERR_SSL_|^EPROTO$/;
+const TLS_ACTION =
+	'Check the Base URL in the "APIXO API" credential (https, the right host and port); behind a proxy that presents its own certificate, give n8n its CA with NODE_EXTRA_CA_CERTS';
 
 /** HTTP statuses worth another attempt, per kind of call. */
 const RETRY_STATUS: Record<CallKind, ReadonlySet<number>> = {
@@ -144,15 +152,19 @@ export function classify(kind: CallKind, outcome: Outcome, attempt: Attempt): De
 						: { reason: 'cancelled', retryable: false, outcomeUnknown: false, action: CANCELLED },
 			};
 		case 'no-answer': {
-			const sent = !NOT_SENT.has(outcome.code);
+			const { code } = outcome;
+			const tls = TLS_FAILURE.test(code);
 			const failure: Failure = {
-				reason: TIMEOUTS.has(outcome.code)
+				reason: TIMEOUTS.has(code)
 					? `no answer within ${policy.timeoutMs} ms`
-					: outcome.code,
-				retryable: kind === 'read' && TRANSIENT.has(outcome.code),
-				outcomeUnknown: kind === 'create' && sent,
+					: tls
+						? `${code} (TLS handshake failed)`
+						: code,
+				retryable: kind === 'read' && TRANSIENT.has(code),
+				outcomeUnknown: kind === 'create' && !tls && !NOT_SENT.has(code),
+				...(tls ? { action: TLS_ACTION } : {}),
 			};
-			const retryable = kind === 'read' ? TRANSIENT.has(outcome.code) : !sent;
+			const retryable = kind === 'read' ? TRANSIENT.has(code) : NOT_SENT.has(code);
 			return retryable ? retryOr(backoff, failure) : { fail: failure };
 		}
 		case 'unreadable': {

@@ -65,8 +65,8 @@ export function normalizeBaseUrl(baseUrl: unknown): string {
 /** The shortest timeout a deadline cuts a request to: a last look still gets a second. */
 const MIN_TIMEOUT_MS = 1000;
 
-/** ECONNRESET, ERR_SOCKET_CONNECTION_TIMEOUT, ... */
-const ERRNO = /^E[A-Z_]+$/;
+/** ECONNRESET, ERR_SOCKET_CONNECTION_TIMEOUT, DEPTH_ZERO_SELF_SIGNED_CERT (TLS), ... */
+const ERRNO = /^(E[A-Z_]+|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)$/;
 
 /**
  * The errno-like code of a failed request. n8n wraps axios errors in a NodeApiError that keeps

@@ -2,8 +2,11 @@
  * The transport over real HTTP against the simulator, inside n8n-core's execution engine.
  * Timings are read from the simulator's request log (its clock), not from sleeps in the test.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import path from 'node:path';
 
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
@@ -540,6 +543,73 @@ describe('cancellation and logs', () => {
 		expect(line).toContain('APIXO status: {"type":"status","status":503}');
 		expect(line).toContain('"attempt":1');
 		expect(line).toContain(taskId);
+	});
+});
+
+describe('a base URL whose TLS handshake fails', () => {
+	const TLS = path.join(__dirname, '../fixtures/tls');
+	/** A server that counts connections and requests: `secure` with a self-signed certificate. */
+	async function listen(secure: boolean) {
+		const seen = { connections: 0, requests: 0 };
+		const server = secure
+			? https.createServer({
+					key: fs.readFileSync(path.join(TLS, 'self-signed.key.pem')),
+					cert: fs.readFileSync(path.join(TLS, 'self-signed.cert.pem')),
+				})
+			: http.createServer();
+		server.on('request', (_req, res: http.ServerResponse) => {
+			seen.requests++;
+			res.end('{}');
+		});
+		// (A plain server answers the TLS hello with its own 400 and closes.)
+		if (secure) server.on('tlsClientError', () => undefined);
+		server.on('connection', () => seen.connections++);
+		await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+		const { port } = server.address() as net.AddressInfo;
+		const credentials = { apiKey: API_KEY, baseUrl: `https://127.0.0.1:${port}/api/v1` };
+		const close = async () => {
+			server.closeAllConnections();
+			await new Promise((r) => server.close(r));
+		};
+		return { seen, credentials, close };
+	}
+
+	it.each([
+		['a self-signed certificate', true, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+		['https to a plain http port', false, 'EPROTO'],
+	])('%s: the status read names the TLS code, once, never retried', async (_, secure, code) => {
+		const host = await listen(secure);
+		try {
+			const { error } = await inNode(
+				async (ctx) => ({ ...(await getTaskStatus.call(ctx, 'task-tls', FAST)) }),
+				host.credentials,
+			);
+			expect(error!.message).toBe(`APIXO status failed: ${code} (TLS handshake failed)`);
+			expect(String(error!.description)).toBe(
+				'What to do: Check the Base URL in the "APIXO API" credential (https, the right host and port); behind a proxy that presents its own certificate, give n8n its CA with NODE_EXTRA_CA_CERTS. Task ID: task-tls',
+			);
+			expect(host.seen).toEqual({ connections: 1, requests: 0 });
+		} finally {
+			await host.close();
+		}
+	});
+
+	it('a submit that fails its handshake created nothing: it says so, and is not repeated', async () => {
+		const host = await listen(true);
+		try {
+			const { error } = await inNode(
+				async (ctx) => ({ ...(await submitTask.call(ctx, BODY, FAST)) }),
+				host.credentials,
+			);
+			expect(error!.message).toBe(
+				'APIXO submit failed: DEPTH_ZERO_SELF_SIGNED_CERT (TLS handshake failed)',
+			);
+			expect(String(error!.description)).not.toContain('may have been created');
+			expect(String(error!.description)).toContain('NODE_EXTRA_CA_CERTS');
+			expect(host.seen).toEqual({ connections: 1, requests: 0 });
+		} finally {
+			await host.close();
+		}
 	});
 });
 

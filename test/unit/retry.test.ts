@@ -171,6 +171,42 @@ describe('more outcomes a read retries', () => {
 	it('a submit that never left (EAI_AGAIN) is sent again', () => {
 		expect(classify('create', noAnswer('EAI_AGAIN'), first)).toEqual({ retryInMs: 500 });
 	});
+
+	it.each([
+		'DEPTH_ZERO_SELF_SIGNED_CERT',
+		'SELF_SIGNED_CERT_IN_CHAIN',
+		'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+		'CERT_HAS_EXPIRED',
+		'UNABLE_TO_GET_CRL',
+		'INVALID_CA',
+		'INVALID_PURPOSE',
+		'PATH_LENGTH_EXCEEDED',
+		'HOSTNAME_MISMATCH',
+		'ERR_TLS_CERT_ALTNAME_INVALID',
+		'ERR_SSL_WRONG_VERSION_NUMBER',
+		'EPROTO',
+	])('a failed TLS handshake (%s): read and submit fail at once, nothing was sent', (code) => {
+		for (const kind of ['read', 'create'] as const) {
+			expect(classify(kind, noAnswer(code), first)).toEqual({
+				fail: {
+					reason: `${code} (TLS handshake failed)`,
+					retryable: false,
+					outcomeUnknown: false,
+					action:
+						'Check the Base URL in the "APIXO API" credential (https, the right host and port); behind a proxy that presents its own certificate, give n8n its CA with NODE_EXTRA_CA_CERTS',
+				},
+			});
+		}
+	});
+
+	it.each(['EPROTONOSUPPORT', 'XEPROTO', 'XERR_TLS_X', 'XERR_SSL_X'])(
+		'%s is no TLS failure: a submit may have arrived',
+		(code) => {
+			expect(classify('create', noAnswer(code), first)).toEqual({
+				fail: { reason: code, retryable: false, outcomeUnknown: true },
+			});
+		},
+	);
 });
 
 /**
