@@ -581,7 +581,7 @@ describe('a base URL whose TLS handshake fails', () => {
 		const host = await listen(secure);
 		try {
 			const { error } = await inNode(
-				async (ctx) => ({ ...(await getTaskStatus.call(ctx, 'task-tls', FAST)) }),
+				async (ctx) => ({ ...(await getTaskStatus.call(ctx, 'task-tls', FAST)) }) as IDataObject,
 				host.credentials,
 			);
 			expect(error!.message).toBe(`APIXO status failed: ${code} (TLS handshake failed)`);
