@@ -532,6 +532,38 @@ describe('cancellation and logs', () => {
 		expect(String(error!.description)).toContain('the execution was stopped');
 	});
 
+	it('n8n stopping the execution ends the wait before a retry, whatever signal the caller has', async () => {
+		// Two signals: the caller's (never aborted here) and the execution's, which n8n aborts.
+		sim.inject({ endpoint: 'submit', kind: 'http', status: 429 });
+		const stop = new AbortController();
+		setTimeout(() => stop.abort(), 200);
+		const started = Date.now();
+		let settled: number | undefined;
+		await runNode({
+			node: probeNode(async (ctx) => {
+				try {
+					return {
+						...(await submitTask.call(ctx, BODY, {
+							retry: { ...FAST.retry, baseDelayMs: 20_000, maxDelayMs: 20_000 },
+							signal: new AbortController().signal,
+						})),
+					};
+				} finally {
+					settled = Date.now();
+				}
+			}),
+			parameters: {},
+			credentials: { apixoApi: { apiKey: API_KEY, baseUrl: sim.baseUrl } },
+			signal: stop.signal,
+		});
+		// n8n's cancel returns at once; the node itself must end within the poll of the test.
+		while (settled === undefined && Date.now() - started < 25_000) {
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		expect(settled! - started).toBeLessThan(5000);
+		expect(sim.count('submit')).toBe(1);
+	});
+
 	it('each failed attempt is logged at debug with its outcome, attempt and task', async () => {
 		const taskId = await createTask();
 		sim.inject({ endpoint: 'status', kind: 'http', status: 503 });

@@ -354,6 +354,13 @@ describe('limits', () => {
 		expect(classify('read', status(503), { ...first, policy })).toEqual({ retryInMs: 500 });
 	});
 
+	it('a submit’s 429 with its retries used up fails, not retryable by a caller', () => {
+		const last = { ...first, number: DEFAULT_RETRY.maxAttempts };
+		expect(classify('create', status(429, 2000), last)).toEqual({
+			fail: { httpCode: 429, retryable: false, outcomeUnknown: false, retryAfterMs: 2000 },
+		});
+	});
+
 	it('a 400 is not a redirect', () => {
 		expect(classify('read', status(400), first)).toEqual({
 			fail: { httpCode: 400, retryable: false, outcomeUnknown: false, retryAfterMs: undefined },
@@ -367,4 +374,8 @@ it('Retry-After: numbers, spaces around, fractions, and text that only contains 
 	expect(parseRetryAfter('0.25', NOW)).toBe(250);
 	expect(parseRetryAfter('x3', NOW)).toBeUndefined();
 	expect(parseRetryAfter('3 minutes', NOW)).toBeUndefined();
+	// Only text and numbers are read: not an object that would print as a date.
+	const printsAsDate = { toString: () => 'Tue, 24 Nov 2026 12:00:07 GMT' };
+	expect(parseRetryAfter(printsAsDate, NOW)).toBeUndefined();
+	expect(parseRetryAfter([printsAsDate], NOW)).toBeUndefined();
 });
