@@ -27,7 +27,7 @@ export function toUrlList(value: unknown): unknown[] {
 			const url = (entry as { url: unknown }).url;
 			return typeof url === 'string' && !url.trim() ? [] : [entry];
 		}
-		return entry === '' ? [] : [entry];
+		return [entry];
 	});
 }
 
