@@ -2,6 +2,9 @@
  * The guards before paying: Get Balance, the batch budget, and reference media measured from
  * real files' headers (tools/simulator/media) served by the simulator's file host with Range.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import type { IDataObject } from 'n8n-workflow';
 
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
@@ -163,6 +166,55 @@ describe('reference media pre-flight', () => {
 		expect(sim.count('submit')).toBe(1);
 		expect(sim.tasks.size).toBe(0);
 		expect(error?.message).toMatch(/400|422/);
+	});
+});
+
+describe('Max Cost', () => {
+	// 5 s at 720p with a video reference, not measured: 5 × $0.0625 (the page's rate) = $0.3125.
+	const unmeasured = (maxCost: number) =>
+		run(omni({ videoUrls: media('video-3s.mp4') }, { preflightMedia: false, maxCost }));
+
+	it('an estimate at or under Max Cost is submitted', async () => {
+		for (const maxCost of [0.3125, 5]) {
+			const { items, error } = await unmeasured(maxCost);
+			expect(error).toBeUndefined();
+			expect(items[0].json.estimatedCostUsd).toBe(0.3125);
+		}
+		expect(sim.count('submit')).toBe(2);
+	});
+
+	it('above it: the estimate, how it is made and what to do, word for word; nothing sent', async () => {
+		const { error } = await unmeasured(0.3);
+		expect(error!.message).toBe('Estimated cost $0.3125 is above Max Cost $0.3');
+		expect(error!.description).toBe(
+			'5 s × $0.0625/s (720p, with video reference). Lower the duration or resolution, or raise Max Cost. Nothing was sent to APIXO.',
+		);
+		const textOnly = await run({ ...omni({}), mode: 'text-to-video', options: { maxCost: 0.1 } });
+		expect(textOnly.error!.description).toBe(
+			'5 s × $0.1025/s (720p). Lower the duration or resolution, or raise Max Cost. Nothing was sent to APIXO.',
+		);
+		expect(sim.count()).toBe(0);
+	});
+});
+
+describe('reference media behind a redirect', () => {
+	it('with a local APIXO (a stand-in), a redirect to a local media host is followed', async () => {
+		const redirector = http.createServer((_request, response) => {
+			response.writeHead(302, { location: media('video-3s.mp4') });
+			response.end();
+		});
+		await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+		const { port } = redirector.address() as AddressInfo;
+		try {
+			const { items, error } = await run(omni({ videoUrls: `http://127.0.0.1:${port}/video.mp4` }));
+			expect(error).toBeUndefined();
+			expect(items[0].json.referenceMedia).toEqual([
+				{ url: `http://127.0.0.1:${port}/video.mp4`, type: 'video', durationS: 3, format: 'mp4' },
+			]);
+		} finally {
+			redirector.closeAllConnections();
+			await new Promise((r) => redirector.close(r));
+		}
 	});
 });
 

@@ -556,6 +556,54 @@ describe('invalid input: a clear error and no request', () => {
 	});
 });
 
+describe('errors name their item', () => {
+	it('Get Balance: a failed read is the first item’s', async () => {
+		const { error } = await run(
+			{ operation: 'getBalance' },
+			{
+				itemCount: 2,
+				credentials: { apixoApi: { apiKey: 'sk-wrong', baseUrl: sim.baseUrl } },
+			},
+		);
+		expect(error!.message).toContain('401');
+		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(0);
+	});
+
+	it('Generate: a refused submit is its item’s', async () => {
+		sim.inject({ endpoint: 'submit', kind: 'http', status: 402 });
+		const { error } = await run(generate({ waitForCompletion: false }));
+		expect(error!.message).toContain('402');
+		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(0);
+	});
+
+	it('an expression that fails in one item is that item’s error, nothing sent', async () => {
+		const { error } = await run(
+			generate({ prompt: '={{ $json.i === 1 ? $json.no.deeper : "ok" }}' }),
+			{
+				itemCount: 2,
+			},
+		);
+		expect(error).toBeDefined();
+		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(1);
+		expect(sim.count()).toBe(0);
+	});
+
+	it('an operation this version does not know says so', async () => {
+		const { error } = await run({ operation: 'upscale' });
+		expect(error!.message).toBe('The operation "upscale" is not supported');
+		expect(sim.count()).toBe(0);
+	});
+
+	it('each submit is logged with its task and item', async () => {
+		const before = loggedLines().length;
+		const { items } = await run(generate({ waitForCompletion: false }));
+		const taskId = items[0].json.taskId as string;
+		expect(loggedLines().slice(before)).toContain(
+			`Seedance Mini: submitted task ${taskId} (item 0) {"taskId":"${taskId}"}`,
+		);
+	});
+});
+
 describe('Get Status', () => {
 	async function finishedTask(): Promise<string> {
 		const { items } = await run(generate());
@@ -611,6 +659,49 @@ describe('Get Status', () => {
 			'Invalid taskId: must be the task ID returned by Generate (got {"eperm":1})',
 		);
 		expect(sim.count()).toBe(0);
+	});
+
+	it('a taskId that is not text: refused word for word, for its item; nothing sent', async () => {
+		const { error } = await run(
+			{ operation: 'getStatus', taskId: '={{ $json.i === 1 ? [1] : "task_ok" }}' },
+			{ itemCount: 2 },
+		);
+		expect(error!.message).toBe(
+			'Invalid taskId: must be the task ID returned by Generate (got [1])',
+		);
+		expect(error!.description).toBe('Nothing was sent to APIXO for this item.');
+		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(1);
+		expect(sim.count()).toBe(0);
+	});
+
+	it('with continueOnFail an invalid taskId is that item’s error; the others are read', async () => {
+		const taskId = await finishedTask();
+		const { items, error } = await run(
+			{ operation: 'getStatus', taskId: `={{ $json.i === 0 ? "" : "${taskId}" }}` },
+			{ itemCount: 2, continueOnFail: true },
+		);
+		expect(error).toBeUndefined();
+		expect(items[0].json.error).toBe(
+			'Invalid taskId: must be the task ID returned by Generate (got "")',
+		);
+		expect(items[1].json).toMatchObject({ taskId, state: 'success' });
+		expect(sim.count('status')).toBe(1);
+	});
+
+	it('a numeric task ID (from a sheet) is read as text', async () => {
+		const { error } = await run({ operation: 'getStatus', taskId: '={{ 12345 }}' });
+		expect(sim.requests.find((r) => r.endpoint === 'status')!.query.taskId).toBe('12345');
+		expect(error!.message).toContain('404');
+	});
+
+	it('a failed first read names its item', async () => {
+		const taskId = await finishedTask();
+		const { error } = await run(
+			{ operation: 'getStatus', taskId: `={{ $json.i === 1 ? "task_nope" : "${taskId}" }}` },
+			{ itemCount: 2 },
+		);
+		expect(String(error!.description)).toContain('task_nope');
+		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(1);
 	});
 
 	it('an unknown task ID is a 404 naming it', async () => {
