@@ -153,6 +153,39 @@ describe('each refusal says what is allowed and what was seen, word for word', (
 	});
 });
 
+describe('refusals outside input, word for word', () => {
+	const t2v = { mode: 'text-to-video', prompt: 'x' };
+	it.each<[string, unknown, string, string]>([
+		[
+			'request_type',
+			{ request_type: 'sync', input: t2v },
+			'request_type',
+			'must be one of "async", "callback" (got "sync")',
+		],
+		[
+			'callback_url not text',
+			{ request_type: 'callback', callback_url: 42, input: t2v },
+			'callback_url',
+			'must be an https URL (got 42)',
+		],
+		[
+			'provider',
+			{ provider: 'cheap', input: t2v },
+			'provider',
+			'must be one of "auto", "value", "official" (got "cheap")',
+		],
+		[
+			'a body that is text',
+			'not an object',
+			'body',
+			'must be a JSON object with "input" (got "not an object")',
+		],
+		['a body that is a list', [1], 'body', 'must be a JSON object with "input" (got [1])'],
+	])('%s', (_, body, path, message) => {
+		expect(validateSubmitBody(body)).toEqual({ ok: false, issues: [{ path, message }] });
+	});
+});
+
 describe('showValue: how a refused value is shown', () => {
 	it.each([
 		[undefined, 'nothing'],
