@@ -3,8 +3,7 @@
  * reference media measured (header reads from the media hosts, never APIXO), its cost estimated
  * and held to Max Cost. A problem is a NodeOperationError naming the field.
  */
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, NodeOperationError } from 'n8n-workflow';
 
 import {
 	estimateCost,
@@ -109,8 +108,7 @@ export async function prepareItem(
 	try {
 		return await prepare.call(this, itemIndex, reach);
 	} catch (error) {
-		return error instanceof NodeOperationError
-			? error
-			: operationError(this.getNode(), error as Error, { itemIndex });
+		// A NodeOperationError comes back as it is; anything else is wrapped, for its item.
+		return operationError(this.getNode(), error as Error, { itemIndex });
 	}
 }
