@@ -4,6 +4,7 @@
  * in test-results/mutation/, and of them together. Incremental: a rerun only tests mutants whose
  * code or covering tests changed (test/mutation/<part>.json holds the previous results).
  *   --report   only add up the reports already there
+ * Exits 1 when a run failed or a part's score over covered mutants is under TARGET.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { PARTS } from './parts.mjs';
+
+/** Issue 18's target: the share of covered mutants the tests catch, per part, in %. */
+const TARGET = 90;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -76,6 +80,7 @@ const count = (mutants) => {
 	};
 };
 const percent = (part, whole) => (whole ? `${((100 * part) / whole).toFixed(2)} %` : '—');
+const coveredShare = (c) => (c.killed + c.timeout) / (c.killed + c.timeout + c.survived || 1);
 /** Stryker's two scores: over all valid mutants, and over the mutants some test covers. */
 const scores = (c) => ({
 	score: percent(c.killed + c.timeout, c.killed + c.timeout + c.survived + c.noCoverage),
@@ -83,6 +88,7 @@ const scores = (c) => ({
 });
 
 const rows = [];
+const underTarget = [];
 const total = count([]);
 const survivors = [];
 for (const part of Object.keys(PARTS)) {
@@ -96,6 +102,7 @@ for (const part of Object.keys(PARTS)) {
 	for (const key of Object.keys(total)) total[key] += c[key];
 	const measured = statSync(file).mtime.toISOString().slice(0, 16).replace('T', ' ');
 	rows.push({ part, measured, ...c, ...scores(c) });
+	if (coveredShare(c) * 100 < TARGET) underTarget.push(`${part} (${scores(c).covered})`);
 	for (const m of mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage'))
 		survivors.push(
 			`${m.status.padEnd(10)} ${m.file}:${m.location.start.line} ${m.mutatorName}: ${m.replacement ?? ''}`,
@@ -114,7 +121,9 @@ if (rows.length) {
 		`mutation score ${covered} over covered mutants (${score} over all; parts: ${rows.length - 1}/${Object.keys(PARTS).length})`,
 	);
 } else console.log('no mutation report yet: run without --report first');
-process.exit(failedRuns ? 1 : 0);
+if (underTarget.length)
+	console.error(`under the target of ${TARGET} % over covered mutants: ${underTarget.join(', ')}`);
+process.exit(failedRuns || underTarget.length ? 1 : 0);
 
 /** The table, between the <!-- mutation --> markers of docs/reliability.md. */
 function writeDoc(table) {
