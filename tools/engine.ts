@@ -179,8 +179,8 @@ export interface RunNodeOptions {
 
 export interface RunNodeResult {
 	items: INodeExecutionData[];
-	/** The error that stopped the node, as n8n stored it. */
-	error?: Error & IDataObject;
+	/** The error that stopped the node, as n8n stored it (a NodeError: description, context). */
+	error?: Error & IDataObject & { description?: string | null; context?: IDataObject };
 	/** Absent when n8n refused to start the run. */
 	run?: IRun;
 }

@@ -100,7 +100,7 @@ it('stopped while a submit is in flight: the error says the task may exist, not 
 	expect(items).toEqual([]);
 	expect(error!.message).toContain('stopped while the submit was in flight');
 	expect(String(error!.description)).toContain('may have been created and billed');
-	expect((error as unknown as { context: IDataObject }).context.outcomeUnknown).toBe(true);
+	expect(error!.context!.outcomeUnknown).toBe(true);
 	await settle(() => sim.tasks.size === 1, 3000);
 	expect(sim.tasks.size).toBe(1);
 });

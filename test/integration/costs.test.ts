@@ -307,7 +307,7 @@ describe('batch budget', () => {
 			continueOnFail: true,
 		});
 		expect(error?.message).toMatch(/401/);
-		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(1);
+		expect(error!.context!.itemIndex).toBe(1);
 		expect(sim.count('submit')).toBe(0);
 	});
 

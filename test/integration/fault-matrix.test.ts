@@ -315,10 +315,7 @@ async function runCell(cell: Cell): Promise<RunNodeResult> {
 	}
 }
 
-type RunError = NonNullable<RunNodeResult['error']> & {
-	description?: string | null;
-	context?: IDataObject;
-};
+type RunError = NonNullable<RunNodeResult['error']>;
 
 /** What a user sees of an error: message, description and context. */
 const shownText = (error: RunError) =>
@@ -360,9 +357,9 @@ function checkCell(cell: Cell, { items, error }: RunNodeResult) {
 	if (cell.outcome === 'error') {
 		expect(items).toEqual([]);
 		expect(error).toBeDefined();
-		const shown = shownText(error as RunError);
+		const shown = shownText(error!);
 		for (const text of cell.says ?? []) expect(shown).toEqual(expect.stringMatching(text));
-		const headline = `${error!.message}\n${String((error as RunError).description ?? '')}`;
+		const headline = `${error!.message}\n${String(error!.description ?? '')}`;
 		// The task IDs that came back to the node are named where a user reads.
 		for (const taskId of cell.outcomeUnknown ? [] : taskIds) expect(headline).toContain(taskId);
 	} else {
@@ -399,15 +396,15 @@ function checkCell(cell: Cell, { items, error }: RunNodeResult) {
 	expect(sim.tasks.size).toBe(cell.tasks);
 
 	// (c) no lost task
-	const everything = `${output}\n${error ? shownText(error as RunError) : ''}`;
+	const everything = `${output}\n${error ? shownText(error) : ''}`;
 	if (cell.outcomeUnknown) {
-		expect((error as RunError).context?.outcomeUnknown).toBe(true);
-		expect(String((error as RunError).description)).toContain(
+		expect(error!.context?.outcomeUnknown).toBe(true);
+		expect(String(error!.description)).toContain(
 			'check your APIXO dashboard before submitting again',
 		);
 	} else {
 		for (const taskId of taskIds) expect(everything).toContain(taskId);
-		if (error) expect((error as RunError).context?.outcomeUnknown).toBeUndefined();
+		if (error) expect(error.context?.outcomeUnknown).toBeUndefined();
 	}
 
 	// (d) Retry-After honoured

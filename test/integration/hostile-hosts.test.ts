@@ -399,7 +399,7 @@ describe('download: limits are inclusive, names and schemes', () => {
 		const { items, error, taskId } = await downloaded(url);
 		expect(items).toEqual([]);
 		expect(error?.message).toBe(`Task ${taskId}: result URL is not http(s): ${url}`);
-		expect((error as { context?: IDataObject }).context?.itemIndex).toBe(0);
+		expect(error!.context?.itemIndex).toBe(0);
 	});
 
 	it('a download that fails for another reason gives its first line as the reason', async () => {

@@ -540,7 +540,7 @@ describe('invalid input: a clear error and no request', () => {
 			itemCount: 3,
 		});
 		expect(error!.message).toContain('got 99');
-		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(2);
+		expect(error!.context!.itemIndex).toBe(2);
 		expect(sim.count()).toBe(0);
 	});
 
@@ -566,14 +566,14 @@ describe('errors name their item', () => {
 			},
 		);
 		expect(error!.message).toContain('401');
-		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(0);
+		expect(error!.context!.itemIndex).toBe(0);
 	});
 
 	it('Generate: a refused submit is its item’s', async () => {
 		sim.inject({ endpoint: 'submit', kind: 'http', status: 402 });
 		const { error } = await run(generate({ waitForCompletion: false }));
 		expect(error!.message).toContain('402');
-		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(0);
+		expect(error!.context!.itemIndex).toBe(0);
 	});
 
 	it('an expression that fails in one item is that item’s error, nothing sent', async () => {
@@ -584,7 +584,7 @@ describe('errors name their item', () => {
 			},
 		);
 		expect(error).toBeDefined();
-		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(1);
+		expect(error!.context!.itemIndex).toBe(1);
 		expect(sim.count()).toBe(0);
 	});
 
@@ -670,7 +670,7 @@ describe('Get Status', () => {
 			'Invalid taskId: must be the task ID returned by Generate (got [1])',
 		);
 		expect(error!.description).toBe('Nothing was sent to APIXO for this item.');
-		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(1);
+		expect(error!.context!.itemIndex).toBe(1);
 		expect(sim.count()).toBe(0);
 	});
 
@@ -701,7 +701,7 @@ describe('Get Status', () => {
 			{ itemCount: 2 },
 		);
 		expect(String(error!.description)).toContain('task_nope');
-		expect((error as unknown as { context: IDataObject }).context.itemIndex).toBe(1);
+		expect(error!.context!.itemIndex).toBe(1);
 	});
 
 	it('an unknown task ID is a 404 naming it', async () => {

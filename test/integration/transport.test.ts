@@ -324,7 +324,7 @@ describe('errors say what to do and never show the key', () => {
 		expect(error!.message).toBe(
 			'APIXO submit failed: 422 Unexpected HTTP status 422 — Unprocessable entity — duration must be one of 5, 10',
 		);
-		expect((error as unknown as { context: IDataObject }).context.outcomeUnknown).toBeUndefined();
+		expect(error!.context!.outcomeUnknown).toBeUndefined();
 	});
 
 	it("a proxy's HTML error page is not pasted into the message", async () => {
@@ -422,7 +422,7 @@ describe('answers the simulator does not give', () => {
 			expect(error!.message).toBe(
 				'APIXO submit failed: 402 Insufficient balance or quota — Insufficient balance',
 			);
-			expect((error as { context?: IDataObject }).context?.outcomeUnknown).toBeUndefined();
+			expect(error!.context?.outcomeUnknown).toBeUndefined();
 		} finally {
 			await api.close();
 		}
