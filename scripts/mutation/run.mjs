@@ -80,12 +80,15 @@ const count = (mutants) => {
 	};
 };
 const percent = (part, whole) => (whole ? `${((100 * part) / whole).toFixed(2)} %` : '—');
-const coveredShare = (c) => (c.killed + c.timeout) / (c.killed + c.timeout + c.survived || 1);
+const caughtOf = (c) => c.killed + c.timeout;
+const coveredOf = (c) => caughtOf(c) + c.survived;
 /** Stryker's two scores: over all valid mutants, and over the mutants some test covers. */
 const scores = (c) => ({
-	score: percent(c.killed + c.timeout, c.killed + c.timeout + c.survived + c.noCoverage),
-	covered: percent(c.killed + c.timeout, c.killed + c.timeout + c.survived),
+	score: percent(caughtOf(c), coveredOf(c) + c.noCoverage),
+	covered: percent(caughtOf(c), coveredOf(c)),
 });
+/** A part with no covered mutant has no score, so it does not meet the target either. */
+const meetsTarget = (c) => coveredOf(c) > 0 && 100 * caughtOf(c) >= TARGET * coveredOf(c);
 
 const rows = [];
 const underTarget = [];
@@ -101,8 +104,9 @@ for (const part of Object.keys(PARTS)) {
 	const c = count(mutants);
 	for (const key of Object.keys(total)) total[key] += c[key];
 	const measured = statSync(file).mtime.toISOString().slice(0, 16).replace('T', ' ');
-	rows.push({ part, measured, ...c, ...scores(c) });
-	if (coveredShare(c) * 100 < TARGET) underTarget.push(`${part} (${scores(c).covered})`);
+	const row = { part, measured, ...c, ...scores(c) };
+	rows.push(row);
+	if (!meetsTarget(c)) underTarget.push(`${part} (${row.covered})`);
 	for (const m of mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage'))
 		survivors.push(
 			`${m.status.padEnd(10)} ${m.file}:${m.location.start.line} ${m.mutatorName}: ${m.replacement ?? ''}`,
