@@ -41,8 +41,19 @@ export const DEFAULT_RETRY: RetryPolicy = {
 	timeoutMs: 30_000,
 };
 
-/** Connection errors after which the request certainly never reached APIXO. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * Connection errors after which the request certainly never reached APIXO: the only ones a submit
+ * is sent again after. Anything that can happen once bytes were written (a reset, a broken pipe, a
+ * timeout) leaves the outcome unknown and must never be added here.
+ */
+export const NOT_SENT: ReadonlySet<string> = new Set([
+	// The TCP handshake was refused before anything was written.
+	'ECONNREFUSED',
+	// DNS: the host has no address, so nothing was connected.
+	'ENOTFOUND',
+	// DNS lookup failed for now (a temporary resolver error): no address, nothing connected.
+	'EAI_AGAIN',
+]);
 /** Connection errors a read may retry (the request may or may not have arrived). */
 const TRANSIENT = new Set([
 	...NOT_SENT,

@@ -61,6 +61,9 @@ const submit = (options: CallOptions = FAST) =>
 const status = (taskId: string, options: CallOptions = FAST) =>
 	inNode(async (ctx) => ({ ...(await getTaskStatus.call(ctx, taskId, options)) }) as IDataObject);
 
+/** What a submit whose outcome is unknown tells the user (apiError.ts). */
+const RESUBMIT_ADVICE = 'Do not resubmit blindly';
+
 /** Everything an error would show a user or a log, as one text. */
 const errorText = (error: unknown) =>
 	JSON.stringify(error, Object.getOwnPropertyNames(error as object)) +
@@ -100,19 +103,22 @@ describe('submit', () => {
 		expect(String(error!.description)).toContain('may have been created');
 	});
 
-	it('is never retried after a connection reset', async () => {
-		sim.inject({ endpoint: 'submit', kind: 'reset' });
-		const { error } = await submit();
-		expect(sim.count('submit')).toBe(1);
-		expect(String(error!.description)).toContain('may have been created');
-	});
-
-	it('is never retried after a timeout', async () => {
-		sim.inject({ endpoint: 'submit', kind: 'hang' });
-		const { error } = await submit({ retry: { ...FAST.retry, timeoutMs: 300 } });
-		expect(sim.count('submit')).toBe(1);
-		expect(error!.message).toContain('no answer within 300 ms');
-	});
+	// The simulator has read the whole body when it resets or leaves the request unanswered: the
+	// task may exist. (Only the first request meets the fault: a second one would succeed.)
+	it.each([
+		['a connection reset', 'reset', 'APIXO submit failed: ECONNRESET'],
+		['a timeout', 'hang', 'APIXO submit failed: no answer within 300 ms'],
+	] as const)(
+		'is never retried after %s: outcome unknown, check before resubmitting',
+		async (_, kind, message) => {
+			sim.inject({ endpoint: 'submit', kind });
+			const { error } = await submit({ retry: { ...FAST.retry, timeoutMs: 300 } });
+			expect(sim.count('submit')).toBe(1);
+			expect(error!.message).toBe(message);
+			expect(error!.context!.outcomeUnknown).toBe(true);
+			expect(String(error!.description)).toContain(RESUBMIT_ADVICE);
+		},
+	);
 
 	it('is never retried after a 200 it cannot read', async () => {
 		sim.inject({ endpoint: 'submit', kind: 'malformedJson' });
@@ -152,10 +158,31 @@ describe('submit', () => {
 			{ apiKey: API_KEY, baseUrl: `http://127.0.0.1:${port}/api/v1` },
 		);
 		await revive;
+		// Closed before any expectation can fail: an open server would keep jest from exiting.
+		const submits = revived!.count('submit');
+		await revived!.close();
 		expect(error).toBeUndefined();
 		expect(json!.taskId).toMatch(/^[0-9a-f]{32}$/);
-		expect(revived!.count('submit')).toBe(1);
-		await revived!.close();
+		expect(submits).toBe(1);
+	});
+
+	it('refused at every attempt: each attempt was made, and the error says nothing was created', async () => {
+		const port = await freePort();
+		const before = loggedLines().length;
+		const { error } = await inNode(
+			async (ctx) => ({
+				...(await submitTask.call(ctx, BODY, { retry: { ...FAST.retry, maxAttempts: 3 } })),
+			}),
+			{ apiKey: API_KEY, baseUrl: `http://127.0.0.1:${port}/api/v1` },
+		);
+		// Nothing listens to count connections: each attempt's outcome is logged.
+		const refused = loggedLines()
+			.slice(before)
+			.filter((line) => line.includes('APIXO submit: {"type":"no-answer","code":"ECONNREFUSED"}'));
+		expect(refused).toHaveLength(3);
+		expect(error!.message).toBe('APIXO submit failed: ECONNREFUSED');
+		expect(error!.context!.outcomeUnknown).toBeUndefined();
+		expect(String(error!.description)).not.toContain(RESUBMIT_ADVICE);
 	});
 });
 
@@ -178,6 +205,19 @@ describe('status', () => {
 		expect(json!.taskId).toBe(taskId);
 		expect(sim.count('status')).toBe(7);
 	});
+
+	it.each(['reset', 'hang'] as const)(
+		'a %s after the request arrived is retried, then fails retryable',
+		async (kind) => {
+			sim.inject({ endpoint: 'status', kind, times: Infinity });
+			const { error } = await status('task-x', {
+				retry: { ...FAST.retry, timeoutMs: 500, maxAttempts: 3 },
+			});
+			expect(sim.count('status')).toBe(3);
+			expect(error!.context!.retryable).toBe(true);
+			expect(String(error!.description)).not.toContain(RESUBMIT_ADVICE);
+		},
+	);
 
 	it('honours Retry-After in seconds, measured on the simulator clock', async () => {
 		const taskId = await createTask();

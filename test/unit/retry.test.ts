@@ -2,14 +2,22 @@
  * "Never pay twice" as a table: every outcome of a read and of a submit, and what the policy
  * decides — no HTTP, no n8n.
  */
+import fc from 'fast-check';
+
+import { apixoApiError } from '../../nodes/apixo/apiError';
+import { DEFAULT_BASE_URL } from '../../nodes/apixo/contract';
 import {
 	backoffDelay,
 	classify,
 	DEFAULT_RETRY,
+	NOT_SENT,
 	parseRetryAfter,
 	type CallKind,
+	type Failure,
 	type Outcome,
+	type RetryPolicy,
 } from '../../nodes/apixo/retry';
+import { SEEDANCE_NODE } from '../harness/node';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 /** The dice always roll 0: the backoff is its floor, half the ceiling. */
@@ -30,6 +38,24 @@ const status = (code: number, retryAfterMs?: number): Outcome => ({
 	retryAfterMs,
 });
 const noAnswer = (code: string): Outcome => ({ type: 'no-answer', code });
+
+/** Codes of a failed TLS handshake: nothing was sent, and trying again changes nothing. */
+const TLS_CODES = [
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'CERT_HAS_EXPIRED',
+	'UNABLE_TO_GET_CRL',
+	'INVALID_CA',
+	'INVALID_PURPOSE',
+	'PATH_LENGTH_EXCEEDED',
+	'HOSTNAME_MISMATCH',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+	'ERR_SSL_WRONG_VERSION_NUMBER',
+	'EPROTO',
+];
+const TLS_ACTION =
+	'Check the Base URL in the "APIXO API" credential (https, the right host and port); behind a proxy that presents its own certificate, give n8n its CA with NODE_EXTRA_CA_CERTS';
 
 const TABLE: Row[] = [
 	// reads: overload, server errors, lost connections and unreadable answers are retried
@@ -172,32 +198,21 @@ describe('more outcomes a read retries', () => {
 		expect(classify('create', noAnswer('EAI_AGAIN'), first)).toEqual({ retryInMs: 500 });
 	});
 
-	it.each([
-		'DEPTH_ZERO_SELF_SIGNED_CERT',
-		'SELF_SIGNED_CERT_IN_CHAIN',
-		'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-		'CERT_HAS_EXPIRED',
-		'UNABLE_TO_GET_CRL',
-		'INVALID_CA',
-		'INVALID_PURPOSE',
-		'PATH_LENGTH_EXCEEDED',
-		'HOSTNAME_MISMATCH',
-		'ERR_TLS_CERT_ALTNAME_INVALID',
-		'ERR_SSL_WRONG_VERSION_NUMBER',
-		'EPROTO',
-	])('a failed TLS handshake (%s): read and submit fail at once, nothing was sent', (code) => {
-		for (const kind of ['read', 'create'] as const) {
-			expect(classify(kind, noAnswer(code), first)).toEqual({
-				fail: {
-					reason: `${code} (TLS handshake failed)`,
-					retryable: false,
-					outcomeUnknown: false,
-					action:
-						'Check the Base URL in the "APIXO API" credential (https, the right host and port); behind a proxy that presents its own certificate, give n8n its CA with NODE_EXTRA_CA_CERTS',
-				},
-			});
-		}
-	});
+	it.each(TLS_CODES)(
+		'a failed TLS handshake (%s): read and submit fail at once, nothing was sent',
+		(code) => {
+			for (const kind of ['read', 'create'] as const) {
+				expect(classify(kind, noAnswer(code), first)).toEqual({
+					fail: {
+						reason: `${code} (TLS handshake failed)`,
+						retryable: false,
+						outcomeUnknown: false,
+						action: TLS_ACTION,
+					},
+				});
+			}
+		},
+	);
 
 	it.each(['EPROTONOSUPPORT', 'XEPROTO', 'XERR_TLS_X', 'XERR_SSL_X'])(
 		'%s is no TLS failure: a submit may have arrived',
@@ -378,4 +393,147 @@ it('Retry-After: numbers, spaces around, fractions, and text that only contains 
 	const printsAsDate = { toString: () => 'Tue, 24 Nov 2026 12:00:07 GMT' };
 	expect(parseRetryAfter(printsAsDate, NOW)).toBeUndefined();
 	expect(parseRetryAfter([printsAsDate], NOW)).toBeUndefined();
+});
+
+/**
+ * Issue 32, over every code: a submit that got no answer is sent again only when the request
+ * provably never left, since any other may have created a paid task; a read retries every
+ * transient code. The sets are written out here, not imported from retry.ts, so that a code moved
+ * into NOT_SENT makes these fail.
+ */
+describe('no answer, over every code', () => {
+	/** The request never left: DNS found no address, or the TCP handshake was refused. */
+	const NEVER_SENT = ['EAI_AGAIN', 'ECONNREFUSED', 'ENOTFOUND'];
+	/** What a read retries (retry.ts's TRANSIENT). */
+	const TRANSIENT_CODES = [
+		...NEVER_SENT,
+		'ECONNRESET',
+		'ETIMEDOUT',
+		'ECONNABORTED',
+		'EPIPE',
+		'ESOCKETTIMEDOUT',
+		'ERR_SOCKET_CONNECTION_TIMEOUT',
+		'EHOSTUNREACH',
+		'ENETUNREACH',
+	];
+	// 'connection error' is the transport's code for an error that carries no errno.
+	const LISTED = [...TRANSIENT_CODES, ...TLS_CODES, 'connection error'];
+	const RESUBMIT = 'Do not resubmit blindly';
+	const RUNS = 2000;
+
+	const errnoLike = fc.stringMatching(/^E[A-Z_]{2,20}$/);
+	const unlisted = fc.oneof(errnoLike, fc.string()).filter((code) => !LISTED.includes(code));
+	const anyCode = fc.oneof(fc.constantFrom(...LISTED), errnoLike, fc.string());
+	/** A deadline beyond any backoff generated here (60 s at most): it never stops a retry. */
+	const FAR = NOW + 3_600_000;
+
+	interface Try {
+		number: number;
+		policy: RetryPolicy;
+		dice: number;
+	}
+	const tries: fc.Arbitrary<Try> = fc.integer({ min: 1, max: 8 }).chain((maxAttempts) =>
+		fc.record({
+			number: fc.integer({ min: 1, max: maxAttempts }),
+			policy: fc.record({
+				maxAttempts: fc.constant(maxAttempts),
+				baseDelayMs: fc.integer({ min: 1, max: 10_000 }),
+				maxDelayMs: fc.integer({ min: 1, max: 60_000 }),
+				maxRetryAfterMs: fc.constant(DEFAULT_RETRY.maxRetryAfterMs),
+				timeoutMs: fc.constant(DEFAULT_RETRY.timeoutMs),
+				// A deadline already reached stops every retry.
+				deadline: fc.constantFrom(undefined, FAR, NOW),
+			}),
+			dice: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+		}),
+	);
+	/** Each code at the first attempt and at the last of the default policy. */
+	const atFirstAndLast = (code: string): Array<[string, string, Try]> =>
+		[1, DEFAULT_RETRY.maxAttempts].map((number) => [
+			code,
+			number === 1 ? 'first' : 'last',
+			{ number, policy: DEFAULT_RETRY, dice: 0 },
+		]);
+
+	function decide(kind: CallKind, code: string, { number, policy, dice }: Try) {
+		const decision = classify(kind, noAnswer(code), {
+			number,
+			policy,
+			now: NOW,
+			random: () => dice,
+		});
+		const mayRetry =
+			number < policy.maxAttempts && (policy.deadline === undefined || policy.deadline > NOW);
+		return { decision, mayRetry };
+	}
+
+	/** A retry waits the jittered backoff for that attempt, never less than its floor. */
+	function expectBackoff(decision: object, { number, policy, dice }: Try) {
+		const { retryInMs } = decision as { retryInMs: number };
+		expect(retryInMs).toBe(backoffDelay(number, policy, () => dice));
+		expect(retryInMs).toBeGreaterThanOrEqual(backoffDelay(number, policy, () => 0));
+	}
+
+	/** The error the transport throws for this failure (its `fail`). */
+	const userError = (what: string, failure: Failure) =>
+		apixoApiError(
+			{ getNode: () => SEEDANCE_NODE },
+			{ what, baseUrl: DEFAULT_BASE_URL, ...failure },
+		);
+
+	function expectSubmit(code: string, attempt: Try) {
+		const { decision, mayRetry } = decide('create', code, attempt);
+		if (NEVER_SENT.includes(code) && mayRetry) return expectBackoff(decision, attempt);
+		expect(decision).not.toHaveProperty('retryInMs');
+		const { fail } = decision as { fail: Failure };
+		// A generated code the policy reads as a TLS failure (it names CERT, CRL...) is held to the
+		// TLS rule; a listed code is TLS only by name.
+		const tls = TLS_CODES.includes(code) || (!LISTED.includes(code) && fail.action === TLS_ACTION);
+		const unknown = !NEVER_SENT.includes(code) && !tls;
+		expect(fail).toMatchObject({ retryable: false, outcomeUnknown: unknown });
+		if (tls) expect(fail.action).toBe(TLS_ACTION);
+		const error = userError('submit', fail);
+		if (unknown) expect(error.description).toContain(RESUBMIT);
+		else expect(error.description).not.toContain(RESUBMIT);
+		expect(error.context.outcomeUnknown).toBe(unknown ? true : undefined);
+	}
+
+	function expectRead(code: string, attempt: Try) {
+		const { decision, mayRetry } = decide('read', code, attempt);
+		const transient = TRANSIENT_CODES.includes(code);
+		if (transient && mayRetry) return expectBackoff(decision, attempt);
+		expect(decision).toMatchObject({ fail: { retryable: transient, outcomeUnknown: false } });
+		const error = userError('status', (decision as { fail: Failure }).fail);
+		expect(error.context.retryable).toBe(transient);
+		expect(String(error.description)).not.toContain(RESUBMIT);
+	}
+
+	it('NOT_SENT is exactly the DNS failures and a refused connection', () => {
+		expect([...NOT_SENT].sort()).toEqual(NEVER_SENT);
+	});
+
+	it.each(LISTED.flatMap(atFirstAndLast))(
+		'a submit that met %s (%s attempt): sent again only if it never left, else outcome unknown',
+		(code, _, attempt) => expectSubmit(code, attempt),
+	);
+
+	it(`${RUNS} listed and generated codes at any attempt: a submit is sent again only if it never left`, () => {
+		fc.assert(fc.property(anyCode, tries, expectSubmit), { numRuns: RUNS, seed: 32 });
+	});
+
+	it.each(TRANSIENT_CODES.flatMap(atFirstAndLast))(
+		'a read that met %s (%s attempt): retried with backoff, then fails retryable',
+		(code, _, attempt) => expectRead(code, attempt),
+	);
+
+	it(`${RUNS} transient codes at any attempt: a read is retried while attempts and the deadline allow`, () => {
+		fc.assert(fc.property(fc.constantFrom(...TRANSIENT_CODES), tries, expectRead), {
+			numRuns: RUNS,
+			seed: 32,
+		});
+	});
+
+	it(`${RUNS} generated unknown codes: a read fails at once, not retryable`, () => {
+		fc.assert(fc.property(unlisted, tries, expectRead), { numRuns: RUNS, seed: 32 });
+	});
 });
