@@ -171,6 +171,8 @@ export interface RunNodeOptions {
 	items?: INodeExecutionData[];
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 	continueOnFail?: boolean;
+	/** Node settings as the editor saves them: Retry On Fail and its tries, Always Output Data. */
+	settings?: Pick<INode, 'retryOnFail' | 'maxTries' | 'waitBetweenTries' | 'alwaysOutputData'>;
 	/** Abort to stop the execution, as n8n's "Stop execution" does. */
 	signal?: AbortSignal;
 	/** What else n8n hands the execution (e.g. its resume URL base). */
@@ -197,7 +199,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 
 /** The one-node workflow a test runs: the node under test, with the APIXO credential. */
 export function nodeUnderTest(
-	options: Pick<RunNodeOptions, 'node' | 'parameters' | 'continueOnFail'>,
+	options: Pick<RunNodeOptions, 'node' | 'parameters' | 'continueOnFail' | 'settings'>,
 ) {
 	const type = 'test.nodeUnderTest';
 	const nodeTypes: INodeTypes = {
@@ -214,6 +216,7 @@ export function nodeUnderTest(
 		parameters: options.parameters,
 		credentials: { apixoApi: { id: '1', name: 'APIXO' } },
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...options.settings,
 	};
 	const workflow = new Workflow({
 		id: 'test',

@@ -156,12 +156,15 @@ export class ApixoTrigger implements INodeType {
 		};
 		const refuse = (status: number, error: string) => reply(status, { received: false, error });
 		const ignore = (reason: string) => reply(200, { received: true, ignored: reason });
-		const notFinal = (state: string, reason: string) => {
+		const logUnknownState = (state: string) => {
 			if (!isKnownState(state)) {
 				this.logger.debug('APIXO Trigger: a task state the API page does not name', {
 					state: clip(state, 64),
 				});
 			}
+		};
+		const notFinal = (state: string, reason: string) => {
+			logUnknownState(state);
 			return ignore(reason);
 		};
 
@@ -200,9 +203,11 @@ export class ApixoTrigger implements INodeType {
 			}
 			data = checked.data;
 			if (!isFinal(data)) {
-				// The real final delivery comes later and must run.
+				// The delivery says final, APIXO's status says running: not 200, so that APIXO
+				// delivers again later, when the status agrees (a 200 would end its retries).
 				store.release(key);
-				return notFinal(data.state, `APIXO says the task is still ${clip(data.state, 32)}`);
+				logUnknownState(data.state);
+				return refuse(503, `APIXO says the task is still ${clip(data.state, 32)}, retry later`);
 			}
 			if (DeliveryStore.key(data) !== key) {
 				// APIXO's state differs from the delivery's claim: hold the real one instead.

@@ -37,7 +37,7 @@ type Status = 'running' | 'waiting' | 'success' | 'error' | 'canceled';
 export interface WaitingExecution {
 	id: string;
 	status: Status;
-	/** What execute() returned (and stored as the node's input) when it parked. */
+	/** What execute() stored as the node's input when it parked. */
 	parked: INodeExecutionData[];
 	waitTill?: Date;
 	/** The node's output once the execution resumed and finished. */
@@ -56,8 +56,12 @@ export interface WaitingExecution {
 export interface WaitingN8n {
 	/** What n8n would put in WEBHOOK_URL's /webhook-waiting. */
 	waitingBaseUrl: string;
+	/**
+	 * Run the node; when it parks, keep the execution as n8n's database would. `executionId`
+	 * reuses an id: the same execution parking again, as a node inside Loop Over Items does.
+	 */
 	execute(
-		options: Omit<RunNodeOptions, 'credentials' | 'additionalData'>,
+		options: Omit<RunNodeOptions, 'credentials' | 'additionalData'> & { executionId?: string },
 	): Promise<WaitingExecution>;
 	close(): Promise<void>;
 }
@@ -164,8 +168,8 @@ export async function startWaitingN8n(
 
 	return {
 		waitingBaseUrl,
-		async execute(options) {
-			const id = `exec-${++sequence}`;
+		async execute({ executionId, ...options }) {
+			const id = executionId ?? `exec-${++sequence}`;
 			let markFinished = () => {};
 			const finished = new Promise<void>((resolve) => (markFinished = resolve));
 			const execution: WaitingExecution = {
@@ -197,10 +201,14 @@ export async function startWaitingN8n(
 				credentials,
 				additionalData: { executionId: id, webhookWaitingBaseUrl: waitingBaseUrl },
 			});
-			execution.parked = result.items;
 			execution.error = result.error;
 			const waitTill = result.run?.data.waitTill;
 			if (waitTill && result.run) {
+				// What n8n keeps as the waiting node's input, and passes on when the wait times out.
+				execution.parked =
+					(result.run.data.executionData?.nodeExecutionStack[0]?.data.main[0] as
+						| INodeExecutionData[]
+						| undefined) ?? [];
 				// What n8n's database keeps of a waiting execution.
 				stored.data = stringify(result.run.data);
 				execution.waitTill = new Date(waitTill);

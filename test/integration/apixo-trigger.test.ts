@@ -571,15 +571,18 @@ describe('states are an open set, in any case', () => {
 			return server;
 		};
 
-		it('APIXO says processing_r2: acknowledged, ignored, logged, and the claim released', async () => {
+		it('APIXO says processing_r2: 503 (APIXO delivers again), logged, and the claim released', async () => {
 			const server = await serveVerified();
 			states.set('task_v_r2', 'processing_r2');
 			const debug = logged('debug');
 			try {
 				const answer = await post(server, success('task_v_r2'));
 				expect(answer).toEqual({
-					status: 200,
-					body: { received: true, ignored: 'APIXO says the task is still processing_r2' },
+					status: 503,
+					body: {
+						received: false,
+						error: 'APIXO says the task is still processing_r2, retry later',
+					},
 				});
 				expect(debug.text()).toContain('processing_r2');
 			} finally {
@@ -595,13 +598,13 @@ describe('states are an open set, in any case', () => {
 });
 
 describe('verify: a delivery claiming success while APIXO says the task still runs', () => {
-	it('is ignored and its claim released, so the real final delivery later runs once', async () => {
+	it('is answered 503 (a 200 would end APIXO\'s retries) and its claim released, so the real final delivery later runs once', async () => {
 		const taskId = await finishedTask({ outcome: 'stuck' });
 		const server = await serve({ verifyWithApi: true });
 		const early = await post(server, success(taskId, ['https://evil.example.com/x.mp4']));
 		expect(early).toEqual({
-			status: 200,
-			body: { received: true, ignored: 'APIXO says the task is still processing' },
+			status: 503,
+			body: { received: false, error: 'APIXO says the task is still processing, retry later' },
 		});
 		expect(stored(server)).toEqual([]);
 		// The task ends; APIXO delivers the real result (and retries it).

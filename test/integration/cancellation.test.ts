@@ -11,6 +11,7 @@ import { router } from '../../nodes/SeedanceMini/actions/router';
 import { SeedanceMini } from '../../nodes/SeedanceMini/SeedanceMini.node';
 import { runNode, type RunNodeOptions } from '../../tools/engine';
 import { expectNothingLeft, handles, settle } from '../harness/handles';
+import { loopRuns } from '../harness/loop';
 import { startSimulator, type Fault, type Simulator } from '../../tools/simulator/server';
 
 const API_KEY = 'sk-cancel-SECRET-7777';
@@ -110,7 +111,11 @@ it('Generate run 12 times in one execution (a loop) leaves no listener on the ca
 	looping.execute = async function (this: IExecuteFunctions) {
 		const signal = this.getExecutionCancelSignal()!;
 		const before = getEventListeners(signal, 'abort').length;
-		for (let run = 0; run < 12; run++) await router.call(this);
+		const next = loopRuns(this);
+		for (let run = 0; run < 12; run++) {
+			next(run);
+			await router.call(this);
+		}
 		return [
 			[
 				{

@@ -126,13 +126,15 @@ describe('reference media pre-flight', () => {
 		]);
 	});
 
-	it('an unreadable header is said in the output and left to the API; the estimate stays a lower bound', async () => {
+	it('an unreadable header is said in the output and left to the API; the estimate is an upper bound', async () => {
 		const { items, error } = await run(omni({ videoUrls: media('garbage-5s.mp4') }));
 		expect(error).toBeUndefined();
 		expect(sim.count('submit')).toBe(1);
 		const [reference] = items[0].json.referenceMedia as IDataObject[];
 		expect(reference.error).toMatch(/header not read .*APIXO checks this file/);
-		expect(items[0].json.estimatedCostNote).toMatch(/Excludes the reference videos' seconds/);
+		expect(items[0].json.estimatedCostNote).toBe(
+			"Upper bound: the reference videos' lengths were not measured, so 15 s of reference video (the most the API accepts) is counted at $0.0625/s; the real cost is lower when they are shorter",
+		);
 	});
 
 	it('only videos and audios are read: images alone read nothing, images with an audio read that', async () => {
@@ -148,14 +150,15 @@ describe('reference media pre-flight', () => {
 		expect(mediaRequests().every((r) => r.path.startsWith('/media/audio-4s.m4a'))).toBe(true);
 	});
 
-	it('one of two videos unread: the estimate leaves out all reference seconds and says so', async () => {
+	it('one of two videos unread: the estimate counts the most reference video the API accepts and says so', async () => {
 		const { items, error } = await run(
 			omni({ videoUrls: `${media('video-3s.mp4')}\n${media('garbage-5s.mp4')}` }),
 		);
 		expect(error).toBeUndefined();
-		// 5 s output × $0.0625 (720p with video references); the 3 s read are not added alone.
-		expect(items[0].json.estimatedCostUsd).toBe(0.3125);
-		expect(items[0].json.estimatedCostNote).toMatch(/Excludes the reference videos' seconds/);
+		// (5 s output + 15 s, the most reference video allowed) × $0.0625 (720p with video
+		// references): an upper bound no guard can be surprised by; the 3 s read are not enough.
+		expect(items[0].json.estimatedCostUsd).toBe(1.25);
+		expect(items[0].json.estimatedCostNote).toMatch(/^Upper bound: /);
 	});
 
 	it('with the check off, nothing is read and the API refuses an over-long file itself', async () => {
@@ -170,24 +173,26 @@ describe('reference media pre-flight', () => {
 });
 
 describe('Max Cost', () => {
-	// 5 s at 720p with a video reference, not measured: 5 × $0.0625 (the page's rate) = $0.3125.
+	// 5 s at 720p with a video reference, not measured: (5 + 15 s of reference video at most)
+	// × $0.0625 (the page's rate) = $1.25, an upper bound.
 	const unmeasured = (maxCost: number) =>
 		run(omni({ videoUrls: media('video-3s.mp4') }, { preflightMedia: false, maxCost }));
 
 	it('an estimate at or under Max Cost is submitted', async () => {
-		for (const maxCost of [0.3125, 5]) {
+		for (const maxCost of [1.25, 5]) {
 			const { items, error } = await unmeasured(maxCost);
 			expect(error).toBeUndefined();
-			expect(items[0].json.estimatedCostUsd).toBe(0.3125);
+			expect(items[0].json.estimatedCostUsd).toBe(1.25);
 		}
 		expect(sim.count('submit')).toBe(2);
 	});
 
 	it('above it: the estimate, how it is made and what to do, word for word; nothing sent', async () => {
-		const { error } = await unmeasured(0.3);
-		expect(error!.message).toBe('Estimated cost $0.3125 is above Max Cost $0.3');
+		// Between the output alone ($0.3125) and the upper bound: refused, as the file could be 15 s.
+		const { error } = await unmeasured(0.5);
+		expect(error!.message).toBe('Estimated cost $1.25 is above Max Cost $0.5');
 		expect(error!.description).toBe(
-			'5 s × $0.0625/s (720p, with video reference). Lower the duration or resolution, or raise Max Cost. Nothing was sent to APIXO.',
+			'20 s × $0.0625/s (720p, with video reference). Lower the duration or resolution, or raise Max Cost. Nothing was sent to APIXO.',
 		);
 		const textOnly = await run({ ...omni({}), mode: 'text-to-video', options: { maxCost: 0.1 } });
 		expect(textOnly.error!.description).toBe(
@@ -273,10 +278,10 @@ describe('batch budget', () => {
 		expect(error?.message).toBe(
 			'Estimated total $1.025 for 1 item is above the account balance of $1',
 		);
-		expect(error?.description).not.toContain('leave out reference video seconds');
+		expect(error?.description).not.toContain('reference video');
 	});
 
-	it('with an item whose estimate leaves out reference seconds, the total is said to be a lower bound', async () => {
+	it('with an item whose reference lengths are unknown, the total is said to count the most allowed', async () => {
 		const { error } = await run(
 			{
 				...omni({
@@ -288,7 +293,7 @@ describe('batch budget', () => {
 		);
 		expect(error?.message).toMatch(/^Estimated total \$[\d.]+ for 2 items is above the budget/);
 		expect(error?.description).toContain(
-			'Some estimates leave out reference video seconds, so the real total is higher.',
+			'Some estimates count 15 s of reference video (the most the API accepts) because their lengths could not be measured.',
 		);
 		expect(sim.count('submit')).toBe(0);
 	});

@@ -66,16 +66,19 @@ const finishQuietly = (taskId: string) => {
 const callbackUrl = () =>
 	String((sim.requests.find((r) => r.endpoint === 'submit')!.body as IDataObject).callback_url);
 /** A callback as APIXO posts it; the answer's status and JSON body. */
-async function callBack(url = callbackUrl()) {
+async function callBack(url = callbackUrl(), body: unknown = {}) {
 	const answer = await fetch(url, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
-		body: '{}',
+		body: JSON.stringify(body),
 	});
 	const text = await answer.text();
 	return { status: answer.status, body: text ? (JSON.parse(text) as unknown) : undefined };
 }
 const statusReads = () => sim.requests.filter((r) => r.endpoint === 'status');
+/** APIXO's callback for one task, claiming `state` (the status shape, as APIXO posts it). */
+const callBackFor = (taskId: string, state = 'success') =>
+	callBack(callbackUrl(), { code: 200, message: 'success', data: { taskId, state } });
 
 describe('parking', () => {
 	it('submits every item with APIXO calling back on this execution, and parks until Max Wait', async () => {
@@ -273,23 +276,54 @@ describe('callbacks are only prompts', () => {
 	}, 60_000);
 });
 
-describe('one decision at a time, the newest task first', () => {
-	it('while the tasks run, a callback reads one status: the task submitted last', async () => {
+describe('one decision at a time, each task read once', () => {
+	it('a callback naming no task of the batch reads the oldest task; while it runs, nothing more', async () => {
 		sim.planNextTasks({ outcome: 'stuck' }, { outcome: 'stuck' }, { outcome: 'stuck' });
 		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(3) });
 		expect(await callBack()).toEqual({ status: 200, body: { received: true } });
-		expect(statusReads().map((r) => r.taskId)).toEqual([submittedTasks()[2]]);
+		expect(statusReads().map((r) => r.taskId)).toEqual([submittedTasks()[0]]);
 		expect(execution.status).toBe('waiting');
 	});
 
-	it('the newest task final but an older one running: acknowledged, the execution waits on', async () => {
+	it('a callback reads the task it names; when final, the others oldest first until one runs', async () => {
 		sim.planNextTasks({ outcome: 'stuck' }, { outcome: 'stuck' }, { outcome: 'stuck' });
 		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(3) });
 		const [oldest, running, newest] = submittedTasks();
 		finishQuietly(oldest);
 		finishQuietly(newest);
-		expect(await callBack()).toEqual({ status: 200, body: { received: true } });
-		expect(statusReads().map((r) => r.taskId)).toEqual([newest, running, oldest]);
+		expect(await callBackFor(newest)).toEqual({ status: 200, body: { received: true } });
+		// 1 read, then 2 at once: the round that found `running` read nothing else.
+		expect(statusReads().map((r) => r.taskId)).toEqual([newest, oldest, running]);
+		expect(execution.status).toBe('waiting');
+		// Both final tasks are remembered: their callbacks cost no read, only `running`'s own.
+		expect(await callBackFor(oldest)).toEqual({ status: 200, body: { received: true } });
+		expect(await callBackFor(newest)).toEqual({ status: 200, body: { received: true } });
+		expect(statusReads()).toHaveLength(3);
+		finishQuietly(running);
+		expect(await callBackFor(running)).toEqual({ status: 200, body: { received: true } });
+		await execution.finished;
+		expect(statusReads().map((r) => r.taskId)).toEqual([newest, oldest, running, running]);
+		expect(execution.output!.map((item) => item.json.state)).toEqual([
+			'success',
+			'success',
+			'success',
+		]);
+	});
+
+	it('a callback calling its task final while APIXO says it runs: 503 (APIXO delivers it again)', async () => {
+		sim.planNextTasks({ outcome: 'stuck' }, { outcome: 'stuck' });
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(2) });
+		const [first] = submittedTasks();
+		expect(await callBackFor(first, 'success')).toEqual({
+			status: 503,
+			body: { received: false, retry: true },
+		});
+		// Without a claim of its own (a prompt), a running task is simply acknowledged.
+		expect(await callBackFor(first, 'processing')).toEqual({
+			status: 200,
+			body: { received: true },
+		});
+		expect(statusReads().map((r) => r.taskId)).toEqual([first, first]);
 		expect(execution.status).toBe('waiting');
 	});
 
@@ -327,8 +361,8 @@ describe('one decision at a time, the newest task first', () => {
 		]);
 		await execution.finished;
 		expect(execution.output!.map((item) => item.json.state)).toEqual(['success', 'success']);
-		// One batch read (newest, then the other); the second callback found it decided.
-		expect(statusReads().map((r) => r.taskId)).toEqual([...submittedTasks()].reverse());
+		// One look at the batch (oldest first); the second callback found it decided.
+		expect(statusReads().map((r) => r.taskId)).toEqual(submittedTasks());
 		expect(execution.calls).toEqual([
 			{ status: 200, body: { received: true } },
 			{ status: 200, body: { received: true } },
@@ -382,6 +416,71 @@ describe('one decision at a time, the newest task first', () => {
 				error: 'the parked items are gone',
 			})}`,
 		);
+	});
+});
+
+describe('callbacks in any completion order: at most 2 status reads a task', () => {
+	const N = 20;
+	/** Task i of the batch finishes rank(i)-th; a fixed shuffle for "random". */
+	const ranks: Record<string, (i: number) => number> = {
+		'newest first': (i) => N - 1 - i,
+		'oldest first': (i) => i,
+		random: (i) => [7, 13, 2, 18, 0, 11, 5, 16, 9, 3, 19, 1, 14, 6, 10, 17, 4, 12, 8, 15][i],
+	};
+	it.each(Object.keys(ranks))('%s, 20 tasks called back by APIXO', async (order) => {
+		// 150 ms apart: submits (a few ms each, even on a busy machine) cannot change the order.
+		sim.planNextTasks(
+			...Array.from({ length: N }, (_, i) => ({
+				pendingMs: 0,
+				processingMs: 600 + 150 * ranks[order](i),
+			})),
+		);
+		const execution = await n8n.execute({ node, parameters: pauseParams(), items: items(N) });
+		await execution.finished;
+		expect(execution.output!.map((item) => item.json.state)).toEqual(Array(N).fill('success'));
+		const finished = [...sim.tasks.values()]
+			.map((task) => ({ taskId: task.taskId, at: sim.taskData(task.taskId)!.completeTime! }))
+			.sort((a, b) => a.at - b.at)
+			.map((task) => task.taskId);
+		const expected = submittedTasks();
+		if (order === 'newest first') expected.reverse();
+		if (order !== 'random') expect(finished).toEqual(expected);
+		expect(sim.count('status')).toBeLessThanOrEqual(2 * N);
+	});
+});
+
+describe('every park resumes', () => {
+	it('the same execution parking again (a loop): the second batch resumes on its callbacks', async () => {
+		const first = await n8n.execute({ node, parameters: pauseParams(), items: items(1) });
+		await first.finished;
+		expect(first.output!.map((item) => item.json.state)).toEqual(['success']);
+		const second = await n8n.execute({
+			node,
+			parameters: pauseParams(),
+			items: items(2),
+			executionId: first.id,
+		});
+		expect(second.status).toBe('waiting');
+		await second.finished;
+		expect(second.output!.map((item) => item.json.state)).toEqual(['success', 'success']);
+		expect(second.output!.map((item) => item.json.taskId)).toEqual(submittedTasks().slice(1));
+	});
+
+	it('nothing accepted (every submit refused, Continue On Fail): no park, the items come out at once', async () => {
+		sim.inject({ endpoint: 'submit', kind: 'http', status: 402, times: Infinity });
+		const execution = await n8n.execute({
+			node,
+			parameters: pauseParams(),
+			items: items(2),
+			continueOnFail: true,
+		});
+		expect(execution.status).toBe('success');
+		expect(execution.waitTill).toBeUndefined();
+		expect(execution.output!.map((item) => String(item.json.error))).toEqual([
+			expect.stringContaining('402'),
+			expect.stringContaining('402'),
+		]);
+		expect(sim.tasks.size).toBe(0);
 	});
 });
 

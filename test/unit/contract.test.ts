@@ -1,6 +1,8 @@
 import {
 	callbackPayloadSchema,
 	estimateCost,
+	fromMicros,
+	toMicros,
 	isLoopbackUrl,
 	parseResultJson,
 	PRICE_PER_SECOND,
@@ -248,7 +250,8 @@ describe('price table and cost', () => {
 			withVideoReference: true,
 			exact: true,
 		});
-		expect(estimateCost(omni)).toMatchObject({ usd: 0.625, exact: false });
+		// Lengths unknown: the page's maximum of 15 s of reference video, an upper bound.
+		expect(estimateCost(omni)).toMatchObject({ usd: 1.5625, billedSeconds: 25, exact: false });
 		const low = input({
 			mode: 'omni_reference',
 			resolution: '480p',
@@ -256,6 +259,16 @@ describe('price table and cost', () => {
 			video_urls: ['https://a/v.mp4'],
 		} as never);
 		expect(estimateCost(low, 3).usd).toBe(0.24);
+		expect(estimateCost(low, 7.5)).toMatchObject({ usd: 0.375, micros: 375_000 });
+	});
+
+	it('prices in whole micro-dollars: sums compare with limits exactly', () => {
+		const item = estimateCost(input({ resolution: '480p', duration: 4 }));
+		expect(item.micros).toBe(190_000);
+		// In floats 0.19 × 3 is 0.5700000000000001, above a $0.57 budget.
+		expect(item.micros * 3).toBe(toMicros(0.57));
+		expect(toMicros(0.1 + 0.2)).toBe(300_000);
+		expect(fromMicros(570_000)).toBe(0.57);
 	});
 });
 

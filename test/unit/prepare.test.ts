@@ -1,8 +1,9 @@
 import { apiReach } from '../../nodes/SeedanceMini/actions/generate/prepare';
 
-// APIXO needs public https callbacks; another host (a proxy, a stand-in) decides for itself.
+// Only a local APIXO (a simulator on this machine) can call back to this machine over plain
+// http: APIXO itself, or a proxy in front of it, needs a public https callback URL.
 const APIXO = { allowLoopbackHttp: false, localApi: false };
-const ELSEWHERE = { allowLoopbackHttp: true, localApi: false };
+const ELSEWHERE = APIXO;
 const LOCAL = { allowLoopbackHttp: true, localApi: true };
 
 describe('apiReach: what a base URL allows', () => {
@@ -14,7 +15,11 @@ describe('apiReach: what a base URL allows', () => {
 		['a host that only starts like APIXO', 'https://api.apixo.ai.example.com/api/v1', ELSEWHERE],
 		['a host that only ends like APIXO', 'https://notapixo.ai/api/v1', ELSEWHERE],
 		['a local stand-in', 'http://127.0.0.1:8787/api/v1', LOCAL],
-		['a stand-in on the private network', 'http://10.0.0.5/api/v1', LOCAL],
+		[
+			'a stand-in on the private network',
+			'http://10.0.0.5/api/v1',
+			{ allowLoopbackHttp: false, localApi: true },
+		],
 	])('%s', (_, baseUrl, expected) => {
 		expect(apiReach(baseUrl)).toEqual(expected);
 	});

@@ -7,6 +7,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { operationError } from './operationError';
+
 /**
  * Whether a failing item becomes an error item instead of stopping the node: Continue On Fail,
  * or the node running as an AI Agent's tool — the model should read the error and fix its
@@ -107,7 +109,7 @@ export class Batch {
 
 		if (firstFailure) throw this.withTaskList(firstFailure.error, firstFailure.itemIndex);
 		const cancelled = outcomes.find((o) => o.status === 'rejected' && this.stop.signal.aborted);
-		if (cancelled) throw (cancelled as PromiseRejectedResult).reason;
+		if (cancelled) throw this.stopped((cancelled as PromiseRejectedResult).reason);
 
 		jobs.forEach((job, n) => {
 			const outcome = outcomes[n];
@@ -122,15 +124,33 @@ export class Batch {
 	}
 
 	/** Name every task of this run in the error, so none is lost when the execution stops. */
-	private withTaskList(error: Error, itemIndex: number): Error {
+	private withTaskList(error: Error, itemIndex?: number): Error {
 		const others = [...this.tasks].filter(([index]) => index !== itemIndex);
 		if (others.length && (error instanceof NodeOperationError || error instanceof NodeApiError)) {
 			const list = others.map(([index, taskId]) => `item ${index}: ${taskId}`).join(', ');
+			const which = itemIndex === undefined ? 'Tasks' : 'Other tasks';
 			error.description =
-				`${error.description ?? ''} Other tasks of this run (still billed, check them with "Get Status"): ${list}.`.trim();
+				`${error.description ?? ''} ${which} of this run (still billed, check them with "Get Status"): ${list}.`.trim();
 			error.context.otherTaskIds = others.map(([, taskId]) => taskId);
 		}
 		return error;
+	}
+
+	/**
+	 * The execution was stopped (Stop, the workflow's timeout): the error lists every task already
+	 * submitted — on n8n Cloud the execution's error is the only place a user can find them.
+	 */
+	private stopped(reason: unknown): Error {
+		const error =
+			reason instanceof NodeOperationError || reason instanceof NodeApiError
+				? reason
+				: operationError(this.ctx.getNode(), 'The execution was stopped');
+		if (this.tasks.size) {
+			this.ctx.logger.warn('Seedance Mini: stopped with tasks still rendering (billed)', {
+				taskIds: [...this.tasks.values()],
+			});
+		}
+		return this.withTaskList(error);
 	}
 }
 

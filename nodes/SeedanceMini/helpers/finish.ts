@@ -38,6 +38,8 @@ export interface FinishOptions {
 	wait: boolean;
 	/** When the wait started (maxWait counts from here). */
 	startedAt: number;
+	/** When the task was submitted, if not at `startedAt` (a task an earlier try created). */
+	submittedAt?: number;
 	signal?: AbortSignal;
 	/** The state already read (Get Status looks once first). */
 	known?: TaskData;
@@ -56,6 +58,7 @@ export async function finishTask(
 	if (options.wait && !(options.known && ['success', 'failed'].includes(options.known.state))) {
 		const outcome = await waitForTask.call(this, taskId, settings.poll, {
 			startedAt: options.startedAt,
+			submittedAt: options.submittedAt,
 			itemIndex: options.itemIndex,
 			signal: options.signal,
 			known: options.known,

@@ -4,9 +4,9 @@
  * execute() submits every task with APIXO's callback pointing at this execution's resume URL
  * (plus this node's id as the path and a per-batch secret), stores one "timed out" item per
  * input item as the node's parked input, and parks the execution until Max Wait. n8n then holds
- * nothing in memory. A callback reaches webhook(): it is only a prompt — the tasks are re-read
- * from the status endpoint — and once every task is final the execution resumes with the same
- * items poll mode gives. When Max Wait comes first, n8n passes the parked items on as they are:
+ * nothing in memory. A callback reaches webhook(): it is only a prompt — the task it names (and,
+ * when that one is final, the others not known final yet) is re-read from the status endpoint —
+ * and once every task is final the execution resumes with the same items poll mode gives. When Max Wait comes first, n8n passes the parked items on as they are:
  * every task ID with `timedOut: true` and the state it had when the execution parked.
  */
 import type {
@@ -49,7 +49,7 @@ const ANSWER_WITHIN_MS = 25_000;
 const MIN_CHECK_MS = 5_000;
 /** One status read's timeout (it is also cut to what is left of the answer's time). */
 const READ_TIMEOUT_MS = 8_000;
-/** After the newest task, the rest are read this many at a time. */
+/** A look at the batch reads at most this many tasks at a time. */
 const READS_AT_ONCE = 8;
 
 /** The fields poll mode outputs for a task, before anything is known of it. */
@@ -73,7 +73,11 @@ export interface PauseTarget {
  * The URL APIXO will call, or a NodeOperationError saying why n8n's resume URL cannot be used:
  * APIXO needs a public https URL; plain http only for loopback with a local APIXO (simulator).
  */
-export function pauseTarget(this: IExecuteFunctions, allowLoopbackHttp: boolean): PauseTarget {
+export function pauseTarget(
+	this: IExecuteFunctions,
+	allowLoopbackHttp: boolean,
+	secretOf: (fresh: () => string) => string,
+): PauseTarget {
 	const resumeUrl = String(this.evaluateExpression('{{ $execution.resumeUrl }}', 0) ?? '');
 	let url: URL;
 	try {
@@ -99,7 +103,8 @@ export function pauseTarget(this: IExecuteFunctions, allowLoopbackHttp: boolean)
 	// The path suffix picks this node's webhook (its path is the node id); n8n's own query
 	// parameters (a signature on newer lines) stay as they are.
 	url.pathname = `${url.pathname.replace(/\/+$/, '')}/${encodeURIComponent(this.getNode().id)}`;
-	const secret = newSecret();
+	// A retry of this run (Retry On Fail) keeps the secret its first try gave APIXO.
+	const secret = secretOf(newSecret);
 	url.searchParams.set(SECRET_PARAM, secret);
 	return { callbackUrl: url.toString(), secret };
 }
@@ -119,6 +124,10 @@ export function parkedItem(
 /**
  * Park the execution until `until`; `items` are what it continues with if nothing comes.
  * `submitted`: the item indexes in the order their tasks were submitted.
+ *
+ * Returns no items: n8n drops what a parking node returns (a callback's resume replaces it, a
+ * time-out passes the stored input on), and an error item first in it would make Retry On Fail
+ * run execute() again on the replaced input.
  */
 export async function park(
 	this: IExecuteFunctions,
@@ -131,20 +140,63 @@ export async function park(
 	this.getExecuteData().data.main[0] = items;
 	this.getContext('node')[CONTEXT_KEY] = batch;
 	await this.putExecutionToWait(until);
-	return items;
+	return [];
 }
 
-/** Per execution, in this process: one decision at a time, and none after a resume. */
-const deciding = new Map<string, Promise<unknown>>();
-const resumed = new Set<string>();
+/** APIXO's claim in a callback: which task, and whether it says the task is final. */
+interface Claim {
+	taskId?: string;
+	final: boolean;
+}
 
-/** What one look at the batch found. */
-type Decision = { items: INodeExecutionData[] } | 'running' | 'unreadable';
+function claimOf(body: unknown): Claim {
+	const data = (body as { data?: { taskId?: unknown; state?: unknown } } | undefined)?.data;
+	return {
+		taskId: typeof data?.taskId === 'string' ? data.taskId : undefined,
+		final: typeof data?.state === 'string' && isFinalState(data.state),
+	};
+}
+
+/**
+ * What this process learnt of one parked batch from its own status reads. A final task stays
+ * final, so each is read once: callbacks in any order cost one read for the task they name,
+ * plus at most one read of a task still running (reads that find tasks final are never wasted).
+ * In process only: a webhook() cannot store anything with the waiting execution.
+ */
+interface BatchMemory {
+	final: Map<string, TaskData>;
+	/** A look at the batch was cut short by the answer's deadline: the next callback goes on. */
+	unfinished: boolean;
+	resumed: boolean;
+	/** One decision at a time: callbacks that arrive together wait their turn. */
+	turn: Promise<unknown>;
+}
+
+/** Per parked batch (execution id + batch secret: every park of a loop has its own). */
+const memories = new Map<string, BatchMemory>();
+/** Bounded: forgetting a batch only costs reads again. */
+const MAX_BATCHES = 200;
+
+function memoryOf(key: string): BatchMemory {
+	let memory = memories.get(key);
+	if (memory) {
+		memories.delete(key);
+	} else {
+		memory = { final: new Map(), unfinished: false, resumed: false, turn: Promise.resolve() };
+		if (memories.size >= MAX_BATCHES) memories.delete(memories.keys().next().value as string);
+	}
+	memories.set(key, memory);
+	return memory;
+}
+
+/** What one look at the batch found: resume with these items, keep waiting, or ask again (503). */
+type Decision = { items: INodeExecutionData[] } | 'running' | 'retry';
 
 /**
  * A callback for a parked batch. Never throws (n8n would resume the execution with empty
  * data): anything unexpected is logged and acknowledged, and the execution keeps waiting.
- * When APIXO could not be read in time, the answer is 503, so that APIXO delivers again later.
+ * When APIXO could not be read in time, or says a task still runs that the callback calls
+ * final, the answer is 503, so that APIXO delivers again later.
  */
 export async function resumeOnCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const acknowledge: IWebhookResponseData = { webhookResponse: { received: true } };
@@ -157,24 +209,15 @@ export async function resumeOnCallback(this: IWebhookFunctions): Promise<IWebhoo
 	try {
 		const batch = storedBatch.call(this);
 		if (!batch) return acknowledge;
-		// One decision at a time: callbacks that arrive together wait their turn, so the batch
-		// is read in full once, by the first that finds the newest task final.
-		const turn = (deciding.get(executionId) ?? Promise.resolve()).then(
-			async (): Promise<Decision> => {
-				if (resumed.has(executionId)) return 'running';
-				if (Date.now() > answerBy - MIN_CHECK_MS) return 'unreadable';
-				const decision = await finishedBatch.call(this, batch.submitted, answerBy - 1000);
-				// Marked before the next turn starts: the callbacks queued behind this one just ack.
-				if (typeof decision === 'object') remember(executionId);
-				return decision;
-			},
+		const memory = memoryOf(`${executionId}\n${batch.secret}`);
+		const claim = claimOf(this.getBodyData());
+		const turn = memory.turn.then(
+			async (): Promise<Decision> =>
+				await decide.call(this, memory, batch.submitted, claim, answerBy),
 		);
-		const settled = turn.catch(() => undefined);
-		deciding.set(executionId, settled);
-		const decision = await turn.finally(() => {
-			if (deciding.get(executionId) === settled) deciding.delete(executionId);
-		});
-		if (decision === 'unreadable') return tryAgain();
+		memory.turn = turn.catch(() => undefined);
+		const decision = await turn;
+		if (decision === 'retry') return tryAgain();
 		if (decision === 'running') return acknowledge;
 		return { ...acknowledge, workflowData: [decision.items] };
 	} catch (error) {
@@ -186,14 +229,8 @@ export async function resumeOnCallback(this: IWebhookFunctions): Promise<IWebhoo
 	}
 }
 
-function remember(executionId: string): void {
-	resumed.add(executionId);
-	// Bounded: only recent executions can still get late callbacks in this process.
-	if (resumed.size > 1000) resumed.delete(resumed.values().next().value as string);
-}
-
 /** The parked batch, when the callback carries its secret (checked before anything is done). */
-function storedBatch(this: IWebhookFunctions): { submitted: number[] } | undefined {
+function storedBatch(this: IWebhookFunctions): { secret: string; submitted: number[] } | undefined {
 	const name = JSON.stringify(this.getNode().name);
 	const stored = this.evaluateExpression(
 		`{{ $node[${name}].context[${JSON.stringify(CONTEXT_KEY)}] }}`,
@@ -202,55 +239,93 @@ function storedBatch(this: IWebhookFunctions): { submitted: number[] } | undefin
 	const given = (this.getQueryData() as IDataObject)[SECRET_PARAM];
 	if (typeof stored?.secret !== 'string' || !tokenMatches(stored.secret, given)) return undefined;
 	// The secret matched: park() wrote this batch, `submitted` with it (item indexes, no check).
-	return { submitted: stored.submitted };
+	return { secret: stored.secret, submitted: stored.submitted };
 }
 
 /**
- * The batch's output items when every task is final, else undefined. The newest task is read
- * first and alone: while tasks run, a callback costs one status call; the last one reads all.
+ * One callback's turn: read the task it names (unless already known final), then — when that
+ * brought news — the tasks not known final yet, a few more at a time, stopping at the first
+ * that still runs. Resume once every task is known final.
  */
-async function finishedBatch(
+async function decide(
 	this: IWebhookFunctions,
+	memory: BatchMemory,
 	submitted: number[],
-	deadline: number,
+	claim: Claim,
+	answerBy: number,
 ): Promise<Decision> {
+	if (memory.resumed) return 'running';
+	if (Date.now() > answerBy - MIN_CHECK_MS) return 'retry';
 	const parked = JSON.parse(
 		JSON.stringify(this.evaluateExpression('{{ $input.all() }}', 0)),
 	) as INodeExecutionData[];
 	// Every submitted index has its parked item, with the taskId its submit returned.
-	const tasks = [...submitted]
-		.reverse()
-		.map((at) => ({ at, taskId: parked[at].json.taskId as string }));
-	const known = new Map<number, TaskData>();
-	for (let next = 0; next < tasks.length; ) {
-		const batch = tasks.slice(next, next === 0 ? 1 : next + READS_AT_ONCE);
-		next += batch.length;
-		const reads = await Promise.all(
-			batch.map(
-				async ({ taskId }) =>
-					await getTaskStatus
-						.call(this, taskId, {
-							retry: {
-								maxAttempts: 2,
-								// The deadline also cuts each request, the retry's too.
-								timeoutMs: READ_TIMEOUT_MS,
-								deadline,
-							},
-						})
-						.catch(() => undefined),
-			),
-		);
-		// A task still running: a later callback, or Max Wait, ends the wait.
-		if (reads.some((data) => data && !isFinalState(data.state))) return 'running';
-		if (reads.some((data) => !data)) return 'unreadable';
-		batch.forEach(({ at }, n) => known.set(at, reads[n]!));
+	const tasks = submitted.map((at) => ({ at, taskId: parked[at].json.taskId as string }));
+	const read = async (taskId: string) =>
+		await getTaskStatus
+			.call(this, taskId, {
+				// The deadline also cuts each request, the retry's too.
+				retry: { maxAttempts: 2, timeoutMs: READ_TIMEOUT_MS, deadline: answerBy - 1000 },
+			})
+			.catch(() => undefined);
+
+	let news = memory.unfinished;
+	const named = tasks.find((task) => task.taskId === claim.taskId);
+	if (!named) {
+		// A prompt that names no task of this batch: look at the batch.
+		news = true;
+	} else if (!memory.final.has(named.taskId)) {
+		const data = await read(named.taskId);
+		if (!data) return 'retry';
+		// APIXO calls it final, its status says running: APIXO's retry will find it final.
+		if (!isFinalState(data.state)) return claim.final ? 'retry' : 'running';
+		memory.final.set(named.taskId, data);
+		news = true;
 	}
+	if (news) {
+		const looked = await lookAtBatch(tasks, memory, read, answerBy);
+		memory.unfinished = looked === 'cut';
+		if (looked === 'cut' || looked === 'unreadable') return 'retry';
+	}
+	if (!tasks.every(({ taskId }) => memory.final.has(taskId))) return 'running';
+	const known = new Map(tasks.map(({ at, taskId }) => [at, memory.final.get(taskId)!]));
+	memory.resumed = true;
+	memory.final.clear();
 	return {
 		items: parked.map((item, at) => {
 			const data = known.get(at);
 			return data ? finalItem(item, data) : item;
 		}),
 	};
+}
+
+/**
+ * Read the tasks not known final, oldest first, 1, 2, 4… (at most READS_AT_ONCE) at a time, until
+ * one still runs: a round that finds a running task wastes at most one read more than the final
+ * tasks found before it, so the reads stay within two a task in any completion order.
+ */
+async function lookAtBatch(
+	tasks: Array<{ taskId: string }>,
+	memory: BatchMemory,
+	read: (taskId: string) => Promise<TaskData | undefined>,
+	answerBy: number,
+): Promise<'final' | 'running' | 'unreadable' | 'cut'> {
+	const unknown = tasks.filter(({ taskId }) => !memory.final.has(taskId));
+	for (let next = 0, size = 1; next < unknown.length; size = Math.min(2 * size, READS_AT_ONCE)) {
+		// A round whose turn comes too late to end before the answer is due is not started.
+		if (Date.now() > answerBy - MIN_CHECK_MS) return 'cut';
+		const round = unknown.slice(next, next + size);
+		next += round.length;
+		const reads = await Promise.all(round.map(async ({ taskId }) => await read(taskId)));
+		round.forEach(({ taskId }, n) => {
+			const data = reads[n];
+			if (data && isFinalState(data.state)) memory.final.set(taskId, data);
+		});
+		// A task still running: its own callback, or Max Wait, ends the wait.
+		if (reads.some((data) => data && !isFinalState(data.state))) return 'running';
+		if (reads.some((data) => !data)) return 'unreadable';
+	}
+	return 'final';
 }
 
 /** A parked item, now that its task is final: what poll mode outputs (failures as error items). */

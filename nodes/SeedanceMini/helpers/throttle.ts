@@ -22,6 +22,16 @@ export function isRateLimited(error: unknown): error is NodeApiError {
 	return httpCode === '429' && context?.outcomeUnknown !== true;
 }
 
+/**
+ * An item's turn to submit would come after its deadline (Max Wait): a 429's Retry-After, or the
+ * backoff, holds every submit back until `notBefore`. Nothing was sent for the item.
+ */
+export class TurnPastDeadline extends Error {
+	constructor(readonly notBefore: number) {
+		super('rate limited past the deadline');
+	}
+}
+
 export class Throttle {
 	private readonly max: number;
 	private limit: number;
@@ -63,6 +73,7 @@ export class Throttle {
 				() => !this.submitting && this.holding < this.limit && Date.now() >= this.notBefore,
 				() => (this.submitting = true),
 				signal,
+				deadline,
 			);
 			const outcome = await send().then(
 				(value) => ({ value }),
@@ -83,7 +94,12 @@ export class Throttle {
 		}
 	}
 
-	/** A task submitted through `submit()` is final, or no longer waited for. */
+	/** A task an earlier try submitted, waited for again: it counts as in flight. */
+	adopt(): void {
+		this.holding++;
+	}
+
+	/** A task submitted through `submit()` (or adopted) is final, or no longer waited for. */
 	finished(): void {
 		this.holding--;
 		this.wake();
@@ -114,14 +130,18 @@ export class Throttle {
 	/**
 	 * Wait until `ready()` holds, then `take()` in the same tick (no other waiter can slip in
 	 * between the check and the taking), waking on every change and when `notBefore` passes.
+	 * A back-off that ends at or after `deadline` fails the wait at once: sleeping through it
+	 * would only end in a time-out, with nothing submitted.
 	 */
 	private async claim(
 		ready: () => boolean,
 		take: () => unknown,
 		signal: AbortSignal,
+		deadline: number,
 	): Promise<void> {
 		while (!ready()) {
 			signal.throwIfAborted();
+			if (this.notBefore >= deadline) throw new TurnPastDeadline(this.notBefore);
 			const wake = new AbortController();
 			const waker = () => wake.abort();
 			this.wakers.add(waker);

@@ -36,6 +36,8 @@ export async function waitForTask(
 	settings: PollSettings,
 	options: {
 		startedAt: number;
+		/** The first poll is due firstPollDelay after this (default `startedAt`). */
+		submittedAt?: number;
 		itemIndex: number;
 		signal?: AbortSignal;
 		/** The state already known (getStatus polls once before waiting). */
@@ -51,7 +53,7 @@ export async function waitForTask(
 				Date.now() + settings.pollIntervalMs,
 				(typeof created === 'number' ? created : options.startedAt) + settings.firstPollDelayMs,
 			)
-		: options.startedAt + settings.firstPollDelayMs;
+		: (options.submittedAt ?? options.startedAt) + settings.firstPollDelayMs;
 	let previousState: string | undefined;
 
 	for (;;) {

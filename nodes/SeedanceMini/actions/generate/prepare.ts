@@ -9,12 +9,14 @@ import {
 	estimateCost,
 	isLoopbackUrl,
 	referenceDurationIssues,
+	toMicros,
 	validateSubmitBody,
 	type Mode,
 	type SubmitBody,
 } from '../../../apixo/contract';
 import { nonPublicHost, nonPublicUrlIssues } from '../../../apixo/publicUrl';
 import type { PricedItem } from '../../helpers/budget';
+import { Ledger } from '../../helpers/ledger';
 import {
 	measureReferences,
 	needsPreflight,
@@ -26,12 +28,17 @@ import { operationError } from '../../helpers/operationError';
 
 export interface Prepared extends PricedItem {
 	body: SubmitBody;
+	/** The item's key in the ledger of submits (its index and body). */
+	key: string;
 	referenceMedia?: ReferenceMedia[];
 }
 
 /** What the base URL allows: only a local APIXO (a simulator) can reach this machine. */
 export interface ApiReach {
-	/** Plain-http callbacks on loopback (the real API needs public https). */
+	/**
+	 * Plain-http callbacks on loopback: only for an APIXO on loopback itself. APIXO, or a proxy in
+	 * front of it, could never call such a URL back (pause mode would wait for nothing).
+	 */
 	allowLoopbackHttp: boolean;
 	/** Reference media on private or loopback addresses. */
 	localApi: boolean;
@@ -39,8 +46,7 @@ export interface ApiReach {
 
 export function apiReach(baseUrl: string): ApiReach {
 	return {
-		allowLoopbackHttp:
-			isLoopbackUrl(baseUrl) || !/(^|\.)apixo\.ai$/i.test(new URL(baseUrl).hostname),
+		allowLoopbackHttp: isLoopbackUrl(baseUrl),
 		localApi: nonPublicHost(baseUrl) !== undefined,
 	};
 }
@@ -78,7 +84,7 @@ async function prepare(
 	}
 	const cost = estimateCost(input, referenceMedia && referenceVideoSeconds(referenceMedia));
 	const maxCost = options.maxCost;
-	if (typeof maxCost === 'number' && cost.usd > maxCost) {
+	if (typeof maxCost === 'number' && cost.micros > toMicros(maxCost)) {
 		throw operationError(
 			this.getNode(),
 			`Estimated cost $${cost.usd} is above Max Cost $${maxCost}`,
@@ -91,11 +97,13 @@ async function prepare(
 	return {
 		itemIndex,
 		body: validation.body,
+		key: Ledger.key(itemIndex, validation.body),
 		referenceMedia,
 		estimatedCostUsd: cost.usd,
+		estimatedCostMicros: cost.micros,
 		costNote: cost.exact
 			? undefined
-			: `Excludes the reference videos' seconds, billed at $${cost.ratePerSecond}/s on top`,
+			: `Upper bound: the reference videos' lengths were not measured, so ${cost.billedSeconds - input.duration} s of reference video (the most the API accepts) is counted at $${cost.ratePerSecond}/s; the real cost is lower when they are shorter`,
 	};
 }
 
