@@ -4,7 +4,8 @@
  *   own HTTP Request node downloading the same file;
  * - callbacks per second and acknowledgement latency of the APIXO Trigger, against n8n's own
  *   Webhook node, under the same load generator (autocannon, bounded request count);
- * - waiting for 50 renders in poll mode vs pause mode.
+ * - waiting for 50 renders in poll mode vs pause mode;
+ * - the shapes users build: pause callbacks in any order, Retry On Fail.
  * This file sets the n8n up (simulator, packed package, credential, published workflows); each
  * figure's workflows and measurement are in ./n8n-download and ./n8n-trigger.
  */
@@ -18,11 +19,17 @@ import { onCleanup } from '../../tools/cleanup';
 import { startSimulator } from '../../tools/simulator/server';
 import { DOWNLOAD_WORKFLOWS, downloadFigures } from './n8n-download';
 import { TRIGGER_WORKFLOWS, triggerFigures } from './n8n-trigger';
+import { SHAPE_WORKFLOWS, shapeFigures } from './n8n-shapes';
 import { WAIT_WORKFLOWS, waitFigures } from './n8n-wait';
 import type { Figure } from './report';
 
 const KEY = 'sk-bench-SECRET-0003';
-const WORKFLOWS = [...DOWNLOAD_WORKFLOWS, ...TRIGGER_WORKFLOWS, ...WAIT_WORKFLOWS];
+const WORKFLOWS = [
+	...DOWNLOAD_WORKFLOWS,
+	...TRIGGER_WORKFLOWS,
+	...WAIT_WORKFLOWS,
+	...SHAPE_WORKFLOWS,
+];
 
 export async function n8nFigures(log: (line: string) => void): Promise<Figure[]> {
 	const sim = await startSimulator({ apiKeys: [KEY], timing: { pendingMs: 50, processingMs: 50 } });
@@ -45,6 +52,7 @@ export async function n8nFigures(log: (line: string) => void): Promise<Figure[]>
 			...(await downloadFigures(n8n, sim, log)),
 			...(await triggerFigures(n8n, log)),
 			...(await waitFigures(n8n, sim, log)),
+			...(await shapeFigures(n8n, sim, log)),
 		];
 	} finally {
 		await n8n.stop();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export interface Figure {
-	group: 'batch' | 'polling' | 'download' | 'validation' | 'trigger' | 'waiting';
+	group: 'batch' | 'polling' | 'download' | 'validation' | 'trigger' | 'waiting' | 'shapes';
 	name: string;
 	/** The ratio (or figure) the goal is about. */
 	value: number;
@@ -48,6 +48,11 @@ const GROUPS: Record<Figure['group'], { title: string; meaning: string }> = {
 		title: '6. Waiting for renders: poll vs pause (real n8n)',
 		meaning:
 			'In pause mode an execution waiting for APIXO sleeps in n8n’s database: nothing runs while the videos render, and the results come as soon as APIXO calls back — no later than polling would find them. The memory figures are a few MB either way at this scale and move between runs (V8 reuses its heap; poll runs first).',
+	},
+	shapes: {
+		title: '7. Workflow shapes (real n8n)',
+		meaning:
+			'What the shapes users build cost: a pause batch reads each task at most twice whatever order APIXO calls back in, and Retry On Fail never pays again for a task an earlier try created.',
 	},
 };
 

@@ -14,7 +14,14 @@ import {
 	packPackage,
 	type N8nInstance,
 } from '../../tools/n8n-host/host';
-import { apixoCredential, exampleWorkflows, pauseWorkflow } from '../../tools/n8n-host/workflows';
+import {
+	apixoCredential,
+	chainWorkflow,
+	exampleWorkflows,
+	loopWorkflow,
+	pauseWorkflow,
+	seedanceNode,
+} from '../../tools/n8n-host/workflows';
 import { startSimulator, type Simulator } from '../../tools/simulator/server';
 import { eventually, startCatcher, type Catcher } from '../harness/catcher';
 
@@ -33,7 +40,47 @@ const PAUSE = (options: Record<string, unknown> = {}) => ({
 	options: { maxWait: 600, ...options },
 });
 
+/** Poll mode, scaled down to the simulator's 3 s tasks. */
+const POLL = {
+	...PAUSE({ firstPollDelay: 0.3, pollInterval: 0.2, maxWait: 60 }),
+	waitMode: 'poll',
+};
+/** Retry On Fail as the editor saves it (3 tries, 100 ms apart), with or without Continue On Fail. */
+const RETRY = { retryOnFail: true, maxTries: 3, waitBetweenTries: 100 };
+const CONTINUE = { onError: 'continueRegularOutput' };
+
 const [EXAMPLE] = exampleWorkflows('px-').filter((w) => w.file === 'pause-until-callback.json');
+/**
+ * The shapes users build around the node (Retry On Fail, loops, two nodes), each started by a
+ * webhook of its id's name and reporting to `catcherUrl`.
+ */
+const shapes = (catcherUrl: string) => [
+	pauseWorkflow('retry-continue', 'retry-continue', POLL, catcherUrl, { ...RETRY, ...CONTINUE }),
+	pauseWorkflow('retry-stop', 'retry-stop', POLL, catcherUrl, RETRY),
+	pauseWorkflow('retry-pause', 'retry-pause', PAUSE(), catcherUrl, { ...RETRY, ...CONTINUE }),
+	loopWorkflow('loop-pause', 'loop-pause', PAUSE(), catcherUrl),
+	pauseWorkflow('poll-stop', 'poll-stop', { ...POLL, options: { ...POLL.options, maxWait: 600 } }),
+	{
+		...pauseWorkflow('poll-timeout', 'poll-timeout', {
+			...POLL,
+			options: { ...POLL.options, maxWait: 600 },
+		}),
+		settings: { executionOrder: 'v1', executionTimeout: 5 },
+	},
+	chainWorkflow(
+		'two-pauses',
+		'two-pauses',
+		[
+			seedanceNode('First Seedance', PAUSE()),
+			seedanceNode('Second Seedance', {
+				...PAUSE(),
+				prompt: '={{ "a sequel to " + $json.taskId }}',
+			}),
+		],
+		catcherUrl,
+	),
+];
+const SHAPE_IDS = shapes('').map((workflow) => workflow.id);
 
 let sim: Simulator;
 let n8n: N8nInstance;
@@ -56,8 +103,15 @@ beforeAll(async () => {
 		pauseWorkflow('pause-short', 'pause-short', PAUSE({ maxWait: 3 }), catcher.url),
 		pauseWorkflow('pause-download', 'pause-download', PAUSE({ downloadVideo: true }), catcher.url),
 		EXAMPLE,
+		...shapes(catcher.url),
 	]);
-	for (const id of ['pause-main', 'pause-short', 'pause-download', EXAMPLE.id]) {
+	for (const id of [
+		'pause-main',
+		'pause-short',
+		'pause-download',
+		EXAMPLE.id,
+		...SHAPE_IDS,
+	]) {
 		const published = await n8n.cli(['publish:workflow', `--id=${id}`]);
 		if (published.code !== 0) throw new Error(`publish ${id}: ${published.stderr}`);
 	}
@@ -257,3 +311,118 @@ it('the example (examples/pause-until-callback.json) runs: pause, then Get Statu
 		expect(statSync(file).size).toBe(1024);
 	}
 }, 120_000);
+
+describe('the shapes users build: never pay twice, every park resumes', () => {
+	/** Submits the simulator received for one prompt. */
+	const submitsOf = (prompt: string) =>
+		sim.requests.filter(
+			(r) =>
+				r.endpoint === 'submit' &&
+				(r.body as { input?: { prompt?: string } }).input?.prompt === prompt,
+		).length;
+	/** Start a workflow and wait until its execution ends with `status`. */
+	async function runToEnd(workflowId: string, prompts: string[], status: string, ms = 90_000) {
+		await trigger(workflowId, prompts);
+		let execution: Awaited<ReturnType<typeof latestExecution>>;
+		const ended = await eventually(
+			async () => (execution = await latestExecution(workflowId))?.status === status,
+			ms,
+		);
+		expect({ workflowId, status: ended ? status : execution?.status }).toEqual({
+			workflowId,
+			status,
+		});
+		return execution!;
+	}
+
+	it('Retry On Fail + Continue On Fail, items ["", "a fox"]: the valid task is paid once', async () => {
+		const execution = await runToEnd('retry-continue', ['', 'a fox'], 'success');
+		expect(submitsOf('a fox')).toBe(1);
+		expect(sim.count('submit')).toBe(1);
+		const items = reportsOf(execution.id).map((r) => r.item);
+		expect(items.find((item) => item.state === 'success')?.taskId).toBe([...sim.tasks.keys()][0]);
+		expect(items.some((item) => String(item.error).includes('prompt'))).toBe(true);
+	}, 120_000);
+
+	it('Retry On Fail, one task ends failed: the task that succeeded is never submitted again', async () => {
+		const failed = { outcome: 'failed' as const, failCode: 'UPSTREAM_ERROR' };
+		sim.planNextTasks({}, failed, failed, failed);
+		await runToEnd('retry-stop', ['a fox', 'a failing owl'], 'error');
+		expect(submitsOf('a fox')).toBe(1);
+		expect(submitsOf('a failing owl')).toBe(3);
+	}, 120_000);
+
+	it('Retry On Fail + Continue On Fail in pause mode: one submit, one park, resumed by its callback', async () => {
+		const execution = await runToEnd('retry-pause', ['', 'a fox'], 'success');
+		expect(sim.count('submit')).toBe(1);
+		const items = reportsOf(execution.id).map((r) => r.item);
+		expect(items.filter((item) => item.state === 'success')).toHaveLength(1);
+	}, 120_000);
+
+	it('pause inside Loop Over Items (3 iterations): every park resumes on its callbacks', async () => {
+		const execution = await runToEnd('loop-pause', ['a fox', 'an owl', 'a crow'], 'success');
+		expect(sim.tasks.size).toBe(3);
+		const items = reportsOf(execution.id).map((r) => r.item);
+		expect(items.map((item) => item.taskId).sort()).toEqual([...sim.tasks.keys()].sort());
+		expect(items.every((item) => item.state === 'success')).toBe(true);
+	}, 180_000);
+
+	it('two pause nodes in one workflow: both park and resume', async () => {
+		const execution = await runToEnd('two-pauses', ['a fox', 'an owl'], 'success', 120_000);
+		const [fox, owl, ...sequels] = [...sim.tasks.values()];
+		expect(sequels.map((task) => task.body.input.prompt).sort()).toEqual(
+			[`a sequel to ${fox.taskId}`, `a sequel to ${owl.taskId}`].sort(),
+		);
+		const items = reportsOf(execution.id).map((r) => r.item);
+		expect(items.map((item) => item.taskId).sort()).toEqual(
+			sequels.map((task) => task.taskId).sort(),
+		);
+		expect(items.every((item) => item.state === 'success')).toBe(true);
+	}, 180_000);
+
+	it.each([
+		['Stop', 'poll-stop'],
+		["the workflow's timeout", 'poll-timeout'],
+	])(
+		'%s in poll mode: the stopped execution keeps every task ID in its custom data',
+		async (_how, workflowId) => {
+			sim.planNextTasks({ outcome: 'stuck' }, { outcome: 'stuck' });
+			await trigger(workflowId, ['a fox to stop', 'an owl to stop']);
+			await eventually(() => sim.count('status') >= 2);
+			let execution = await latestExecution(workflowId);
+			if (workflowId === 'poll-stop')
+				await n8n.rest('POST', `/rest/executions/${execution!.id}/stop`);
+			expect(
+				await eventually(
+					async () =>
+						['canceled', 'error'].includes((execution = await latestExecution(workflowId))!.status),
+					30_000,
+				),
+			).toBe(true);
+			// n8n saves a cancelled execution as it was when cancelled: the node's own error never
+			// reaches it, its custom data (Executions list, REST and public API) does.
+			const saved = await n8n.rest('GET', `/rest/executions/${execution!.id}`);
+			const [first, second] = [...sim.tasks.keys()];
+			expect(saved.json.data.customData).toEqual({
+				apixo_task_ids: `2 tasks, newest first: ${second} ${first}`,
+			});
+		},
+		90_000,
+	);
+
+	it.each([
+		['newest first', (i: number) => 19 - i],
+		['oldest first', (i: number) => i],
+	])('20 tasks finishing %s: at most 2 status reads a task', async (_order, rank) => {
+		sim.planNextTasks(
+			...Array.from({ length: 20 }, (_, i) => ({ pendingMs: 500, processingMs: 1500 + 250 * rank(i) })),
+		);
+		const execution = await runToEnd(
+			'pause-main',
+			Array.from({ length: 20 }, (_, n) => `fox ${n}`),
+			'success',
+		);
+		expect(reportsOf(execution.id).every((r) => r.item.state === 'success')).toBe(true);
+		expect(sim.count('status')).toBeLessThanOrEqual(40);
+	}, 180_000);
+});

@@ -288,8 +288,12 @@ describe('nothing waits past Max Wait, nothing is lost on Stop', () => {
 		const end = Date.now() + 10_000;
 		while (sim.count('status') < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
 		stop.abort();
-		const { error } = await running;
+		const { error, run: stopped } = await running;
 		const [first, second] = [...sim.tasks.keys()];
+		// What n8n saves of an execution stopped mid-node: its custom data names the tasks.
+		expect(stopped!.data.resultData.metadata).toEqual({
+			apixo_task_ids: `2 tasks, newest first: ${second} ${first}`,
+		});
 		expect(error!.message).toBe('The execution was stopped');
 		expect(error!.description).toBe(
 			`Tasks of this run (still billed, check them with "Get Status"): item 0: ${first}, item 1: ${second}.`,

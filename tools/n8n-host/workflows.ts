@@ -165,43 +165,114 @@ export const webhookNode = (
 		{ typeVersion: 2, webhookId: `hook-${webhookPath}` },
 	);
 
+/** Webhook's Split Out of `body.items` (one item per `{ prompt }`). */
+const splitOut = () =>
+	n8nNode('Split Out', 'n8n-nodes-base.splitOut', { fieldToSplitOut: 'body.items', options: {} });
+
+/** HTTP Request posting every item it gets to `catcherUrl`, with the execution id. */
+const reportNode = (catcherUrl: string) =>
+	n8nNode(
+		'Report',
+		'n8n-nodes-base.httpRequest',
+		{
+			method: 'POST',
+			url: catcherUrl,
+			sendBody: true,
+			specifyBody: 'json',
+			jsonBody: '={{ JSON.stringify({ execution: $execution.id, item: $json }) }}',
+			options: {},
+		},
+		{ typeVersion: 4.2 },
+	);
+
+/** A Seedance Mini node; `settings`: node settings such as retryOnFail, maxTries, onError. */
+export const seedanceNode = (
+	name: string,
+	parameters: Record<string, unknown>,
+	settings: Record<string, unknown> = {},
+) => n8nNode(name, 'n8n-nodes-apixo.seedanceMini', parameters, { credentials, ...settings });
+
 /**
- * Webhook (POST /webhook/<path>, body `{ items: [{ prompt }, …] }`) → Split Out → Seedance Mini
- * with these parameters → HTTP Request posting every item it outputs to `catcherUrl`: the shape of
- * a pipeline that waits in pause mode.
+ * Webhook (POST /webhook/<path>, body `{ items: [{ prompt }, …] }`) → Split Out → `steps`, one
+ * after the other → HTTP Request posting every item the last step outputs to `catcherUrl` (no
+ * report without one).
+ */
+export function chainWorkflow(
+	id: string,
+	webhookPath: string,
+	steps: WorkflowNode[],
+	catcherUrl?: string,
+) {
+	const nodes = [
+		webhookNode(webhookPath, 'onReceived'),
+		splitOut(),
+		...steps,
+		...(catcherUrl ? [reportNode(catcherUrl)] : []),
+	];
+	const connections = Object.assign(
+		{},
+		...nodes.slice(1).map((node, n) => mainLink(nodes[n].name, node.name)),
+	);
+	return workflowJson(id, `Chain ${id}`, nodes, connections, { executionOrder: 'v1' });
+}
+
+/**
+ * Webhook → Split Out → Seedance Mini with these parameters (and node settings) → HTTP Request
+ * posting every item it outputs to `catcherUrl`: the shape of a pipeline that waits in pause mode.
  */
 export function pauseWorkflow(
 	id: string,
 	webhookPath: string,
 	parameters: Record<string, unknown>,
+	catcherUrl?: string,
+	settings: Record<string, unknown> = {},
+) {
+	return chainWorkflow(
+		id,
+		webhookPath,
+		[seedanceNode('Seedance Mini', parameters, settings)],
+		catcherUrl,
+	);
+}
+
+/**
+ * Webhook → Split Out → Loop Over Items (batch size 1) ⇄ Seedance Mini; the loop's "done" output
+ * (every iteration's items) → HTTP Request posting each to `catcherUrl`.
+ */
+export function loopWorkflow(
+	id: string,
+	webhookPath: string,
+	parameters: Record<string, unknown>,
 	catcherUrl: string,
 ) {
+	const loop = n8nNode(
+		'Loop Over Items',
+		'n8n-nodes-base.splitInBatches',
+		{ batchSize: 1, options: {} },
+		{ typeVersion: 3 },
+	);
 	const nodes = [
 		webhookNode(webhookPath, 'onReceived'),
-		n8nNode('Split Out', 'n8n-nodes-base.splitOut', { fieldToSplitOut: 'body.items', options: {} }),
-		n8nNode('Seedance Mini', 'n8n-nodes-apixo.seedanceMini', parameters, { credentials }),
-		n8nNode(
-			'Report',
-			'n8n-nodes-base.httpRequest',
-			{
-				method: 'POST',
-				url: catcherUrl,
-				sendBody: true,
-				specifyBody: 'json',
-				jsonBody: '={{ JSON.stringify({ execution: $execution.id, item: $json }) }}',
-				options: {},
-			},
-			{ typeVersion: 4.2 },
-		),
+		splitOut(),
+		loop,
+		seedanceNode('Seedance Mini', parameters),
+		reportNode(catcherUrl),
 	];
 	return workflowJson(
 		id,
-		`Pause ${id}`,
+		`Loop ${id}`,
 		nodes,
 		{
 			...mainLink('Webhook', 'Split Out'),
-			...mainLink('Split Out', 'Seedance Mini'),
-			...mainLink('Seedance Mini', 'Report'),
+			...mainLink('Split Out', 'Loop Over Items'),
+			// splitInBatches v3: output 0 "done", output 1 "loop".
+			'Loop Over Items': {
+				main: [
+					[{ node: 'Report', type: 'main', index: 0 }],
+					[{ node: 'Seedance Mini', type: 'main', index: 0 }],
+				],
+			},
+			...mainLink('Seedance Mini', 'Loop Over Items'),
 		},
 		{ executionOrder: 'v1' },
 	);

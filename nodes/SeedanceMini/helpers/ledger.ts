@@ -114,3 +114,37 @@ export class Ledger {
 		this.stored.entries[key] = entry;
 	}
 }
+
+/** The execution's custom data key that lists its tasks (n8n keeps it when the run is stopped). */
+export const TASKS_CUSTOM_DATA_KEY = 'apixo_task_ids';
+/** n8n's limit for a custom data value. */
+const CUSTOM_DATA_MAX = 255;
+
+/**
+ * Add a new task to the execution's custom data: "<count> tasks, newest first: <id> <id> …".
+ * Stop and the workflow's timeout cancel an execution before the node can report anything, and
+ * n8n saves it as it was: its custom data (Executions list, REST and public API) then still
+ * names the tasks — on n8n Cloud there is no server log to find them in.
+ */
+export function noteTaskInExecution(ctx: IExecuteFunctions, taskId: string): void {
+	const custom = (
+		ctx.getWorkflowDataProxy(0).$execution as
+			| {
+					customData?: {
+						get(key: string): string | undefined;
+						set(key: string, value: string): void;
+					};
+			  }
+			| undefined
+	)?.customData;
+	if (!custom) return;
+	const earlier = /^(\d+) tasks?, newest first: (.*)$/.exec(custom.get(TASKS_CUSTOM_DATA_KEY) ?? '');
+	const count = Number(earlier?.[1] ?? 0) + 1;
+	const ids = [taskId, ...(earlier?.[2].split(' ').filter(Boolean) ?? [])];
+	let value = '';
+	for (let shown = ids.length; shown > 0; shown--) {
+		value = `${count} task${count > 1 ? 's' : ''}, newest first: ${ids.slice(0, shown).join(' ')}`;
+		if (value.length <= CUSTOM_DATA_MAX) break;
+	}
+	custom.set(TASKS_CUSTOM_DATA_KEY, value);
+}

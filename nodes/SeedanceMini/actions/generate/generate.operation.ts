@@ -12,7 +12,7 @@ import { Batch, continuesOnFail, type Job } from '../../helpers/batch';
 import { checkBudget } from '../../helpers/budget';
 import { finishTask } from '../../helpers/finish';
 import { park, parkedItem, pauseTarget, type PauseTarget } from '../../helpers/pause';
-import { Ledger } from '../../helpers/ledger';
+import { Ledger, noteTaskInExecution } from '../../helpers/ledger';
 import { readWaitSettings, type WaitSettings } from '../../helpers/settings';
 import { Throttle, TurnPastDeadline } from '../../helpers/throttle';
 import { apiReach, prepareItem, type Prepared } from './prepare';
@@ -104,6 +104,7 @@ async function obtainTask(
 	});
 	const submittedAt = Date.now();
 	ledger.submitted(key, taskId, item.estimatedCostMicros, submittedAt);
+	noteTaskInExecution(this, taskId);
 	batch.tasks.set(itemIndex, taskId);
 	return { taskId, submittedAt, reused: false };
 }
