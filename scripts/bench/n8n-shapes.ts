@@ -160,7 +160,7 @@ export async function shapeFigures(
 		group: 'shapes',
 		name: 'Retry On Fail (3 tries): submits of a task that succeeded',
 		value: Math.max(withContinue, withFailure),
-		unit: 'submits',
+		unit: '× submitted',
 		goal: '1',
 		met: withContinue === 1 && withFailure === 1,
 		detail: `with Continue On Fail and items ["", "a fox"]: ${withContinue}; without it, when the other item's task fails each try: ${withFailure} (the failing task: ${failing}, one per try)`,

@@ -197,3 +197,24 @@ it('an invalid argument: the model gets the validation error as the tool result,
 	]);
 	expect(agentOutput(result)).toMatch(/^The tool failed: .*Invalid duration.*got 99/);
 });
+
+it('the model asks twice for the same video: two tasks (each call is a run of its own, not a retry)', async () => {
+	const args = { prompt: 'a red fox trotting through fresh snow', duration: 4 };
+	stub.script(
+		{ toolCall: { name: TOOL, arguments: args } },
+		{ toolCall: { name: TOOL, arguments: args } },
+		{ text: finalAnswer },
+	);
+	const result = await n8n.execute('agent-tool');
+	expect({ error: result.error, pending: stub.pending() }).toEqual({
+		error: undefined,
+		pending: 0,
+	});
+	expect(sim.requests.filter((r) => r.endpoint === 'submit')).toHaveLength(2);
+	expect(sim.tasks.size).toBe(2);
+	const [, second, third] = stub.chats();
+	const urls = [toolMessages(second).at(-1), toolMessages(third).at(-1)].map(
+		(message) => /"videoUrl":"([^"]+)"/.exec(message ?? '')?.[1],
+	);
+	expect(urls).toEqual([...sim.tasks.keys()].map((taskId) => `${sim.fileOrigin}/files/${taskId}.mp4`));
+});
