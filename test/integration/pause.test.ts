@@ -504,20 +504,31 @@ describe('refused before anything is submitted', () => {
 		expect(sim.count()).toBe(0);
 	});
 
-	it('a public APIXO never gets a plain http resume URL, loopback or not', async () => {
-		// Never the real APIXO, even when this check is broken.
+	it.each([
+		['APIXO', 'https://api.apixo.ai/api/v1'],
+		// A proxy in front of APIXO could never call this machine back either.
+		['a proxy', 'https://apixo-proxy.example.com/api/v1'],
+		['a stand-in on the private network', 'http://10.0.0.5/api/v1'],
+	])('%s never gets a plain http resume URL, loopback or not', async (_, baseUrl) => {
+		// Never the real APIXO, even when this check is broken; nor a balance read (Budget).
 		const submit = jest.spyOn(transport, 'submitTask').mockRejectedValue(new Error('submitted'));
+		const balance = jest.spyOn(transport, 'getBalance').mockRejectedValue(new Error('read'));
 		try {
-			const result = await runWith(
-				{ webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting' },
-				'https://api.apixo.ai/api/v1',
-			);
+			const result = await runNode({
+				node,
+				parameters: pauseParams({ budgetUsd: 10 }),
+				items: items(1),
+				credentials: { apixoApi: { apiKey: API_KEY, baseUrl } },
+				additionalData: { webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting' },
+			});
 			expect(result.error!.message).toBe(
 				'Pause mode needs a public https address for n8n, not http://127.0.0.1:5678',
 			);
 			expect(submit).not.toHaveBeenCalled();
+			expect(balance).not.toHaveBeenCalled();
 		} finally {
 			submit.mockRestore();
+			balance.mockRestore();
 		}
 	});
 
